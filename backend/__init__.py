@@ -1,0 +1,1 @@
+"""The pool process: stratum listener, chain, ledger, store and API."""
