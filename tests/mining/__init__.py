@@ -1,0 +1,1 @@
+"""Tests for backend.mining (a package so its module names cannot clash with other test dirs)."""
