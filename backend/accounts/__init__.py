@@ -1,0 +1,1 @@
+"""Mining accounts: naming rules and the stratum authorizer built on the store."""
