@@ -324,6 +324,21 @@ class BitcoindClient:
             bits = _parsed(parse_header_bits, header)
         return _parsed(lambda r: parse_chain_info(r, bits), reply)
 
+    async def block_hash_at(self, height: int) -> bytes | None:
+        """``getblockhash <height>`` in internal byte order; None above the tip (Core's -8)."""
+        try:
+            reply = await self.call("getblockhash", height)
+        except RpcError as exc:
+            if exc.code == RPC_INVALID_PARAMETER:
+                return None
+            raise ChainUnavailable(f"getblockhash {height} failed: {exc}") from exc
+        try:
+            if isinstance(reply, str) and len(reply) == 64:
+                return bytes.fromhex(reply)[::-1]
+        except ValueError:
+            pass
+        raise ChainUnavailable(f"getblockhash returned {reply!r}, not a block hash")
+
     async def wait_until_available(
         self,
         *,
@@ -361,6 +376,10 @@ class BitcoindClient:
     async def close(self) -> None:
         """Close the HTTP connection pool."""
         await self._http.aclose()
+
+
+RPC_INVALID_PARAMETER = -8
+"""Core's error for ``getblockhash`` above the tip ("Block height out of range")."""
 
 
 def _refuse_constant(name: str) -> object:

@@ -84,6 +84,13 @@ class EmbeddedSource:
         """Summary of the tip."""
         return self._call(self.chain.info)
 
+    async def block_hash_at(self, height: int) -> bytes | None:
+        """The active chain's block hash at ``height`` (internal order); None above the tip."""
+        try:
+            return self._call(lambda: self.chain.block_hash(height))
+        except IndexError:
+            return None
+
     async def close(self) -> None:
         """Stop listening (waking any waiter) and close the chain if this source owns it."""
         self.chain.remove_listener(self._wake)

@@ -1,134 +1,96 @@
 """The SQLite store: one file in the data directory, WAL journal, durable commits.
 
-`synchronous=FULL` because this database will hold the balance journal and payouts, where a
-commit lost to a power cut could pay twice (security-and-reliability.md §2.2, §3 "Ledger
-durability"). Writes that read first use `BEGIN IMMEDIATE` so they cannot fail with SQLITE_BUSY
-half-way despite the busy timeout.
+`synchronous=FULL` because this database holds the balance journal and payouts, where a commit
+lost to a power cut could pay twice (security-and-reliability.md §2.2, §3 "Ledger durability").
+Writes use `BEGIN IMMEDIATE` so a transaction that reads first cannot fail with SQLITE_BUSY
+half-way despite the busy timeout. Two connections: one writes, one reads; under WAL a reader
+never waits for the writer.
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from backend.store.migrations import LATEST_VERSION, MIGRATIONS
-from backend.store.records import Account, AccountExists, SchemaTooNew
+from backend.store.api_tables import ApiTables
+from backend.store.blocks import BlockTables
+from backend.store.ledger import LedgerTables
+from backend.store.payouts import PayoutTables
+from backend.store.shares import ShareTables
+from backend.store.sql import Dialect, SqlStore
 
 BUSY_TIMEOUT_MS = 5000
 """How long a writer waits for another process's lock (security §3, busy timeout 5 s)."""
 
 
-class SqliteStore:
-    """Repository over a SQLite database file.
+class SqliteStore(ShareTables, BlockTables, LedgerTables, PayoutTables, ApiTables, SqlStore):
+    """Repository over a SQLite database file (the embedded default).
 
-    Safe to share between the event loop thread and worker threads: one connection guarded by a
-    lock, because SQLite serialises writers anyway and the calls are short.
+    Safe to share between the event loop thread and worker threads: each connection is guarded by
+    a lock, because SQLite serialises writers anyway and the calls are short.
     """
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        self._db.execute("PRAGMA journal_mode = WAL")
-        self._db.execute("PRAGMA synchronous = FULL")
-        self._db.execute("PRAGMA foreign_keys = ON")
-        self._migrate()
+        """The database file."""
+        self.dialect = Dialect("sqlite", (sqlite3.IntegrityError,))
+        self._db = self._connect()
+        self._reads = self._connect()
+        self._jobs_lock: int | None = None
+        super().__init__()
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = FULL")
+        db.execute("PRAGMA foreign_keys = ON")
+        return db
+
+    def describe(self) -> str:
+        """The database file's path."""
+        return str(self.path)
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
-
-    def _migrate(self) -> None:
-        with self._write() as db:
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS schema_version ("
-                "version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)"
-            )
-            row = db.execute("SELECT MAX(version) FROM schema_version").fetchone()
-        current = row[0] or 0
-        if current > LATEST_VERSION:
-            raise SchemaTooNew(
-                f"{self.path} has schema version {current}; this minerpool knows up to "
-                f"{LATEST_VERSION}. Upgrade minerpool."
-            )
-        for version, statements in MIGRATIONS:
-            if version <= current:
-                continue
-            with self._write() as db:
-                for statement in statements:
-                    db.execute(statement)
-                db.execute(
-                    "INSERT INTO schema_version (version, applied_at) "
-                    "VALUES (?, CAST(strftime('%s','now') AS INTEGER))",
-                    (version,),
-                )
-
-    @property
-    def schema_version(self) -> int:
-        """The highest migration applied to this database."""
-        with self._lock:
-            return self._db.execute("SELECT MAX(version) FROM schema_version").fetchone()[0]
-
-    def create_account(self, name: str, owner: str, now: int) -> Account:
-        """Create a named account for `owner`; AccountExists if the name is taken."""
+    def _begin(self) -> Iterator[sqlite3.Cursor]:
+        cursor = self._db.cursor()
+        cursor.execute("BEGIN IMMEDIATE")
         try:
-            with self._write() as db:
-                db.execute(
-                    "INSERT INTO accounts (name, owner, created_at, anonymous) VALUES (?, ?, ?, ?)",
-                    (name, owner, now, False),
-                )
-        except sqlite3.IntegrityError as exc:
-            raise AccountExists(name) from exc
-        return Account(name=name, owner=owner, created_at=now)
+            yield cursor
+        except BaseException:
+            cursor.execute("ROLLBACK")
+            raise
+        cursor.execute("COMMIT")
 
-    def ensure_anonymous_account(self, address: str, now: int) -> Account:
-        """Return the anonymous account for `address`, creating it on first use."""
-        with self._write() as db:
-            db.execute(
-                "INSERT INTO accounts (name, owner, created_at, anonymous) VALUES (?, NULL, ?, ?) "
-                "ON CONFLICT (name) DO NOTHING",
-                (address, now, True),
-            )
-        account = self.get_account(address)
-        assert account is not None
-        return account
+    def _reader(self) -> sqlite3.Cursor:
+        return self._reads.cursor()
 
-    def get_account(self, name: str) -> Account | None:
-        """The account called `name`, or None."""
-        with self._lock:
-            row = self._db.execute(
-                "SELECT name, owner, created_at, anonymous FROM accounts WHERE name = ?", (name,)
-            ).fetchone()
-        return _account(row) if row else None
+    def _close_connections(self) -> None:
+        self._db.close()
+        self._reads.close()
+        self.release_jobs_lock()
 
-    def list_accounts(self, owner: str | None = None) -> list[Account]:
-        """Named accounts, newest first; only `owner`'s when given."""
-        query = "SELECT name, owner, created_at, anonymous FROM accounts WHERE anonymous = ?"
-        args: tuple[object, ...] = (False,)
-        if owner is not None:
-            query += " AND owner = ?"
-            args += (owner,)
-        with self._lock:
-            rows = self._db.execute(query + " ORDER BY created_at DESC, name", args).fetchall()
-        return [_account(row) for row in rows]
+    def acquire_jobs_lock(self) -> bool:
+        """Become the one process that runs the ledger's background jobs on this database file;
+        False when another process holds it (an exclusive ``flock`` on a file next to it)."""
+        if self._jobs_lock is not None:
+            return True
+        handle = os.open(f"{self.path}.jobs.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(handle)
+            return False
+        self._jobs_lock = handle
+        return True
 
-    def close(self) -> None:
-        """Close the connection; the store is unusable afterwards."""
-        with self._lock:
-            self._db.close()
-
-
-def _account(row: tuple) -> Account:
-    return Account(name=row[0], owner=row[1], created_at=row[2], anonymous=bool(row[3]))
+    def release_jobs_lock(self) -> None:
+        """Give the background jobs up (closing the store does it too)."""
+        if self._jobs_lock is not None:
+            os.close(self._jobs_lock)
+            self._jobs_lock = None
