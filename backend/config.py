@@ -7,15 +7,23 @@ Every field is also a TOML key (`--config pool.toml`) and an environment variabl
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import tomllib
 from collections.abc import Mapping
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from backend.ledger.settings import LedgerSettings
+
+if TYPE_CHECKING:
+    from backend.api.limits import ApiLimits
+    from backend.stratum.limits import StratumLimits
 
 ENV_PREFIX = "MINERPOOL_"
 
@@ -104,6 +112,138 @@ class PoolSettings(BaseModel):
     log_level: str = "info"
     """debug, info, warning or error."""
 
+    role: Literal["all", "stratum", "api"] = "all"
+    """What this process runs. `all`: everything in one process (the default). `stratum`: the
+    listener and the share recorder only. `api`: no listener; the ledger's background jobs (block
+    tracking, daily close, payouts) — exactly one process per database runs them (README
+    "Roles"). `stratum` and `api` share a database and a chain (`--node`) with other processes."""
+
+    database: str | None = None
+    """`postgresql://user:password@host/db` for the multi-node store, `sqlite:///path`, or unset
+    for `pool.sqlite3` in the data directory."""
+
+    reward_scheme: Literal["fpps", "pplns"] = "fpps"
+    """How miners are paid: FPPS per share, closed into daily rewards (the default, as WhiteBIT),
+    or PPLNS per found block (`backend/ledger/pplns.py`). Every process of a pool must agree."""
+
+    pool_fee: Decimal = Field(default=Decimal("2.5"), ge=0, lt=100)
+    """The pool fee in percent (2.5 %, the fee the v4 miner-info example shows, §6.8)."""
+
+    ledger: LedgerSettings = Field(default_factory=LedgerSettings)
+    """Recorder, block tracker, close and payout tunables (`[ledger]` table in TOML, JSON in
+    `MINERPOOL_LEDGER`). Defaults: `backend/ledger/settings.py`."""
+
+    @field_validator("ledger", mode="before")
+    @classmethod
+    def _parse_ledger(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                return json.loads(value)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"not JSON: {exc.msg}") from None
+        return value
+
+    @field_validator("pool_fee", mode="before")
+    @classmethod
+    def _exact_fee(cls, value: object) -> object:
+        # A TOML float such as 2.5 is taken by its shortest text, never its binary expansion.
+        return str(value) if isinstance(value, float) else value
+
+    @field_validator("database")
+    @classmethod
+    def _check_database(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(
+            ("postgresql://", "postgres://", "sqlite:///")
+        ):
+            raise ValueError("expected postgresql://... or sqlite:///path")
+        return value
+
+    limits: dict[str, float] = Field(default_factory=dict)
+    """Overrides of the Stratum listener's limits by field name (`[limits]` table in TOML, JSON in
+    `MINERPOOL_LIMITS`), e.g. `max_line_bytes = 8192`. Defaults: `backend/stratum/limits.py`."""
+
+    @field_validator("limits", mode="before")
+    @classmethod
+    def _parse_limits(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                return json.loads(value)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"not JSON: {exc.msg}") from None
+        return value
+
+    @field_validator("limits")
+    @classmethod
+    def _known_limits(cls, value: dict[str, float]) -> dict[str, float]:
+        from backend.stratum.limits import StratumLimits
+
+        unknown = sorted(set(value) - set(StratumLimits.__dataclass_fields__))
+        if unknown:
+            raise ValueError(f"unknown limit(s): {', '.join(unknown)}")
+        for name, number in value.items():
+            if not math.isfinite(number) or number < 0:
+                raise ValueError(f"{name} must be a finite number >= 0")
+        return value
+
+    api: str = "127.0.0.1:8080"
+    """Where the HTTP API listens (`--api HOST:PORT`). Loopback by default: the owner API changes
+    payout addresses, so exposing it is the operator's explicit choice (security §1.14)."""
+
+    metrics: str | None = "127.0.0.1:9464"
+    """Where Prometheus scrapes `/metrics` (`--metrics HOST:PORT`), a listener of its own, loopback
+    by default (security §1.14: admin surfaces apart from the public API). Empty: no metrics."""
+
+    public_url: str | None = None
+    """The API's base URL as watchers reach it, used in watcher links. Unset: the API's own
+    address (`http://127.0.0.1:8080`)."""
+
+    stratum_urls: list[str] = Field(default_factory=list)
+    """Stratum URLs the API advertises (pool overview, miners info). Unset: the listener's
+    address as `stratum+tcp://HOST:PORT`."""
+
+    api_limits: dict[str, float] = Field(default_factory=dict)
+    """Overrides of the API's limits by field name (`[api_limits]` in TOML, JSON in
+    `MINERPOOL_API_LIMITS`), e.g. `key_requests = 2000`. Defaults: `backend/api/limits.py`."""
+
+    api_secret_key: Path | None = None
+    """File holding the key that seals API secrets at rest. Unset: `api-secret.key` in the data
+    directory. Several API processes on one database must share it."""
+
+    @field_validator("api_limits", mode="before")
+    @classmethod
+    def _parse_api_limits(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                return json.loads(value)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"not JSON: {exc.msg}") from None
+        return value
+
+    @field_validator("api_limits")
+    @classmethod
+    def _known_api_limits(cls, value: dict[str, float]) -> dict[str, float]:
+        from backend.api.limits import ApiLimits
+
+        ApiLimits().replace(**value)
+        for name, number in value.items():
+            if not math.isfinite(number) or number < 0:
+                raise ValueError(f"{name} must be a finite number >= 0")
+        return value
+
+    @field_validator("api")
+    @classmethod
+    def _check_api(cls, value: str) -> str:
+        parse_host_port(value)
+        return value
+
+    @field_validator("metrics", mode="before")
+    @classmethod
+    def _check_metrics(cls, value: object) -> object:
+        if value in ("", None):
+            return None
+        parse_host_port(str(value))
+        return value
+
     @field_validator("stratum")
     @classmethod
     def _check_stratum(cls, value: str) -> str:
@@ -139,6 +279,16 @@ class PoolSettings(BaseModel):
         return value
 
     @model_validator(mode="after")
+    def _check_role(self) -> PoolSettings:
+        if self.role != "all" and self.node is None:
+            # The embedded chain lives inside one process; other processes cannot share it.
+            raise ValueError(
+                f"role {self.role} needs --node (Bitcoin Core or `minerpool node`) shared by all "
+                "processes"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _check_difficulty_order(self) -> PoolSettings:
         start, minimum, maximum = self.difficulty_range
         if not minimum <= maximum:
@@ -164,6 +314,22 @@ class PoolSettings(BaseModel):
         if self.min_difficulty is None:
             minimum = min(minimum, start)
         return start, minimum, self.max_difficulty
+
+    def stratum_limits(self) -> StratumLimits:
+        """The listener's limits: the reference defaults with this file's overrides applied."""
+        from backend.stratum.limits import StratumLimits
+
+        defaults = StratumLimits()
+        values = {
+            name: type(getattr(defaults, name))(number) for name, number in self.limits.items()
+        }
+        return StratumLimits(**values)
+
+    def api_limits_in_force(self) -> ApiLimits:
+        """The API's limits: the reference defaults with this file's overrides applied."""
+        from backend.api.limits import ApiLimits
+
+        return ApiLimits().replace(**self.api_limits)
 
     @property
     def stratum_address(self) -> tuple[str, int]:
