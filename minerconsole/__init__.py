@@ -1,0 +1,1 @@
+"""minerconsole: a keyboard-driven terminal console for the minerpool mining pool."""
