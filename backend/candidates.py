@@ -43,7 +43,10 @@ class BlockSubmitter:
         height = result.job.template.height if result.job else -1
         log.info(
             "block candidate %s at height %d from %s.%s",
-            block_hash, height, loggable(identity.account), loggable(identity.worker),
+            block_hash,
+            height,
+            loggable(identity.account),
+            loggable(identity.worker),
         )
         self._spawn(block_hash, result.block)
 

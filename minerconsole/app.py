@@ -14,6 +14,7 @@ from pathlib import Path
 from textual import on
 from textual.app import App
 from textual.binding import Binding
+from textual.content import Content
 from textual.signal import Signal
 from textual.theme import Theme
 
@@ -21,6 +22,7 @@ from backend.bitcoin.network import MAINNET, Network
 from minerconsole.alerts import Alert
 from minerconsole.api import PoolApi
 from minerconsole.commands import BindingCommands
+from minerconsole.formatting import header_title
 from minerconsole.live import LiveFeed, LiveSettings
 from minerconsole.messages import (
     AccountChosen,
@@ -56,11 +58,15 @@ class MinerConsole(App):
     CSS_PATH = "app.tcss"
     TITLE = "minerconsole"
     COMMANDS = App.COMMANDS | {BindingCommands}
+    # Shown on every screen's footer, so only the keys worth their room at 80 columns; the theme
+    # key is in the help screen and the palette (commands.listed).
     BINDINGS = [
         Binding("question_mark", "help", "Help", tooltip="Keys and what they do", id="help"),
-        Binding("ctrl+t", "change_theme", "Theme", tooltip="Pick a colour theme", id="theme"),
         Binding("A", "alerts", "Alerts", tooltip="Alerts raised so far", id="alerts"),
         Binding("P", "pool", "Pool", tooltip="Pool overview", id="pool"),
+        Binding(
+            "ctrl+t", "change_theme", "Theme", tooltip="Pick a colour theme", id="theme", show=False
+        ),
     ]
 
     def __init__(
@@ -104,6 +110,10 @@ class MinerConsole(App):
         """The console's colour roles (`$share-accepted` ...), derived from the theme's colours
         unless the theme file sets them."""
         return role_defaults(self.current_theme)
+
+    def format_title(self, title: str, sub_title: str) -> Content:
+        """The header's text: `minerconsole · alice_farm`."""
+        return header_title(title, sub_title)
 
     def watch_theme(self, name: str) -> None:
         self.preferences.set_theme(name)

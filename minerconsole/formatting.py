@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 
 from rich.cells import cell_len
 from rich.text import Text
+from textual.content import Content
 
 PLACEHOLDER = "\ufffd"
 """What a control, format, surrogate or private-use character is shown as: U+FFFD, one cell wide,
@@ -37,6 +38,12 @@ SATS_PER_BTC = 100_000_000
 """Satoshis in one bitcoin: amounts are integers inside, 8-decimal strings on the wire."""
 
 _HASHRATE_UNITS = ("H/s", "kH/s", "MH/s", "GH/s", "TH/s", "PH/s", "EH/s", "ZH/s")
+_HASHRATE_PREFIXES = ("", "k", "M", "G", "T", "P", "E", "Z")
+_COUNT_SUFFIXES = ("", "k", "M", "G", "T")
+
+COMPACT_EXACT = 10_000
+"""Counts below this are shown exactly even in compact cells (`9,999` is 5 cells)."""
+
 _HASHRATE_INPUT = re.compile(
     r"\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*([kmgtpez]?)(?:h(?:/s)?)?\s*", re.I
 )
@@ -76,24 +83,54 @@ def safe_text(value: object, limit: int | None = DISPLAY_LIMIT, style: str = "")
     return Text(display_safe(value, limit), style=style, no_wrap=True, overflow="ellipsis", end="")
 
 
+def header_title(title: str, sub_title: str) -> Content:
+    """The header line: `minerconsole · alice_farm · rewards`, the part after the app's name
+    dimmed. Screens already join the parts of their sub-title with the same ` · `."""
+    if not sub_title:
+        return Content(title)
+    # The dimmed part starts at the dot, not at a space: SVG screenshots drop a span's leading
+    # spaces, which drew this line as `minerconsole·  alice_farm`.
+    return Content.assemble(f"{title} ", (f"· {display_safe(sub_title)}", "dim"))
+
+
 # --- numbers ----------------------------------------------------------------------------------
 
 
-def format_hashrate(value: float | None) -> str:
-    """Hashes per second with an SI unit and three significant figures: `1.23 TH/s`."""
+def _three_figures(value: float) -> str:
+    """A non-negative `value` with three significant figures: `1.23`, `12.3`, `123`. Decided on
+    the rounded value, so 9.996 is `10.0` and 99.96 is `100` (never `10.00` or `100.0`)."""
+    if round(value, 2) < 10:
+        return f"{value:.2f}"
+    if round(value, 1) < 100:
+        return f"{value:.1f}"
+    return f"{value:.0f}"
+
+
+def _si(value: float, suffixes: tuple[str, ...]) -> tuple[str, str]:
+    """`value` scaled by powers of 1000 as (three figures, suffix); `suffixes[0]` is for 1."""
+    last = len(suffixes) - 1
+    index = min(int(math.log10(value) // 3), last) if value >= 1 else 0
+    while True:
+        text = _three_figures(value / 1000**index)
+        # 999.7 rounds to "1000": show it as 1.00 of the next unit instead.
+        if text != "1000" or index == last:
+            return text, suffixes[index]
+        index += 1
+
+
+def format_hashrate(value: float | None, *, compact: bool = False) -> str:
+    """Hashes per second with an SI unit and three significant figures: `1.23 TH/s`.
+
+    `compact` drops the space and the "H/s" for narrow table cells, at most 5 cells: `1.23T`,
+    `98.7T`, `950` (the column header says what the number is)."""
     if value is None or not math.isfinite(value):
         return "—"
     if value <= 0:
-        return "0 H/s"
-    last = len(_HASHRATE_UNITS) - 1
-    index = min(int(math.log10(value) // 3), last) if value >= 1 else 0
-    while True:
-        scaled = value / 1000**index
-        digits = 2 if scaled < 10 else 1 if scaled < 100 else 0
-        # 999.7 TH/s rounds to "1000": show it as 1.00 PH/s instead.
-        if round(scaled, digits) < 1000 or index == last:
-            return f"{scaled:.{digits}f} {_HASHRATE_UNITS[index]}"
-        index += 1
+        return "0" if compact else "0 H/s"
+    if compact:
+        return "".join(_si(value, _HASHRATE_PREFIXES))
+    number, unit = _si(value, _HASHRATE_UNITS)
+    return f"{number} {unit}"
 
 
 def parse_hashrate(text: str) -> float | None:
@@ -124,16 +161,28 @@ def format_difficulty(value: float | None) -> str:
     return f"{value:.3g}" if value < 100 else f"{value:.0f}"
 
 
-def format_count(value: int | None) -> str:
-    """An integer with thousands separators, the same in every locale: `12,345`."""
-    return "—" if value is None else f"{value:,}"
+def format_count(value: int | None, *, compact: bool = False) -> str:
+    """An integer with thousands separators, the same in every locale: `12,345`.
+
+    `compact` keeps any count below 10**15 within 5 cells: exact below `COMPACT_EXACT`,
+    then three significant figures with an SI suffix: `12.3k`, `456k`, `7.89M`."""
+    if value is None:
+        return "—"
+    if not compact or abs(value) < COMPACT_EXACT:
+        return f"{value:,}"
+    number, suffix = _si(abs(value), _COUNT_SUFFIXES)
+    return f"{'-' if value < 0 else ''}{number}{suffix}"
 
 
-def format_percent(ratio: float | None, digits: int = 1) -> str:
-    """A ratio (`0.0123`) as a percentage (`1.2%`)."""
+def format_percent(ratio: float | None, digits: int = 1, *, compact: bool = False) -> str:
+    """A ratio (`0.0123`) as a percentage (`1.2%`). `compact` keeps it within 4 cells: one
+    decimal below 10% (`9.9%`), whole percents above (`12%`, `100%`)."""
     if ratio is None or not math.isfinite(ratio):
         return "—"
-    return f"{ratio * 100:.{digits}f}%"
+    percent = ratio * 100
+    if compact:
+        digits = 1 if round(percent, 1) < 10 else 0
+    return f"{percent:.{digits}f}%"
 
 
 # --- money ------------------------------------------------------------------------------------

@@ -144,10 +144,14 @@ class LiveFeed:
 
     async def run(self) -> None:
         """Run until cancelled (the app cancels it on exit)."""
-        async with asyncio.TaskGroup() as group:
-            group.create_task(self._ticker())
-            group.create_task(self._accounts_loop())
-            group.create_task(self._follow_loop())
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self._ticker())
+                group.create_task(self._accounts_loop())
+                group.create_task(self._follow_loop())
+        finally:
+            for task in list(self._tasks):
+                await _cancel(task)
 
     async def prime(self) -> None:
         """Load everything once and flush, without the loops: tests call this instead of
@@ -248,16 +252,20 @@ class LiveFeed:
     # --- the followed account ----------------------------------------------------------------
 
     async def _follow_loop(self) -> None:
-        while True:
-            self._follow_changed.clear()
-            account = self.account
-            task = None
-            if account is not None:
-                task = asyncio.get_running_loop().create_task(self._follow(account))
-            await self._follow_changed.wait()
-            if task is not None:
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
+        task: asyncio.Task | None = None
+        try:
+            while True:
+                self._follow_changed.clear()
+                account = self.account
+                if account is not None:
+                    task = asyncio.get_running_loop().create_task(self._follow(account))
+                await self._follow_changed.wait()
+                await _cancel(task)
+                task = None
+        finally:
+            # The feed is cancelled when the app exits: the follower must stop with it, or it
+            # would go on calling a client the app has closed.
+            await _cancel(task)
 
     async def _follow(self, account: str) -> None:
         loop = asyncio.get_running_loop()
@@ -380,3 +388,10 @@ class LiveFeed:
         points.sort(key=lambda p: p.timestamp)
         self._series = MinerHashrate(interval="5m", points=points[-len(series.points) or None :])
         self._dirty = True
+
+
+async def _cancel(task: asyncio.Task | None) -> None:
+    """Cancel `task` and wait until it has stopped."""
+    if task is not None:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)

@@ -7,8 +7,22 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PURE_FORBIDDEN = {
-    "asyncio", "socket", "sqlite3", "psycopg", "httpx", "starlette", "fastapi", "uvicorn",
-    "selectors", "subprocess", "urllib", "http", "ssl", "uvloop", "multiprocessing", "threading",
+    "asyncio",
+    "socket",
+    "sqlite3",
+    "psycopg",
+    "httpx",
+    "starlette",
+    "fastapi",
+    "uvicorn",
+    "selectors",
+    "subprocess",
+    "urllib",
+    "http",
+    "ssl",
+    "uvloop",
+    "multiprocessing",
+    "threading",
 }
 
 

@@ -14,7 +14,7 @@ from backend.accounts.names import account_name_problem, split_username, worker_
 from backend.bitcoin.address import AddressError, decode_address
 from backend.bitcoin.network import Network
 from backend.store.records import Account
-from backend.store.sqlite import SqliteStore
+from backend.store.repository import Store
 from backend.stratum.ports import AuthorizationError, Identity
 
 
@@ -30,7 +30,7 @@ class AccountRegistry:
     """
 
     def __init__(
-        self, store: SqliteStore, network: Network, clock: Callable[[], float] = time.time
+        self, store: Store, network: Network, clock: Callable[[], float] = time.time
     ) -> None:
         self._store = store
         self._network = network
@@ -101,6 +101,4 @@ def _is_address(text: str, network: Network) -> bool:
 def _looks_like_address(text: str) -> bool:
     """Whether the miner evidently meant an address, so the address error is the useful one."""
     lowered = text.lower()
-    return lowered.startswith(("bc1", "tb1", "bcrt1")) or (
-        len(text) >= 26 and text[0] in "123mn"
-    )
+    return lowered.startswith(("bc1", "tb1", "bcrt1")) or (len(text) >= 26 and text[0] in "123mn")

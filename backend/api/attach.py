@@ -12,6 +12,7 @@ and `terms` (the FPPS terms tracker).
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 from backend.api.facts import PoolFacts
 from backend.api.service import ApiService, url_host
 from backend.config import parse_host_port
+from backend.ledger.buckets import HASHES_PER_DIFFICULTY
 from backend.ledger.status import StatusThresholds
 
 log = logging.getLogger("minerpool.api")
@@ -56,6 +58,18 @@ def pool_facts(pool: Any) -> PoolFacts:
         tally = getattr(pool, "tally", None)
         return tally.blocks_found if tally is not None else 0
 
+    sampled = [time.monotonic(), 0.0]
+
+    def hashrate() -> float:
+        # Accepted difficulty since the previous scrape, as H/s (the tally keeps a running sum).
+        tally = getattr(pool, "tally", None)
+        if tally is None:
+            return 0.0
+        now, total = time.monotonic(), tally.accepted_difficulty
+        elapsed, done = now - sampled[0], total - sampled[1]
+        sampled[0], sampled[1] = now, total
+        return done * HASHES_PER_DIFFICULTY / elapsed if elapsed > 0 else 0.0
+
     def template_age() -> float | None:
         current = pool.jobs.current if getattr(pool, "jobs", None) is not None else None
         return None if current is None else max(pool.clock() - current.created_at, 0.0)
@@ -81,6 +95,7 @@ def pool_facts(pool: Any) -> PoolFacts:
         shares_accepted=accepted,
         shares_rejected=rejected,
         blocks_found=blocks,
+        hashrate=hashrate,
         template_age=template_age,
         ledger_queue=ledger_queue,
         fpps_terms=terms,

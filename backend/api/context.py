@@ -15,7 +15,7 @@ from typing import Any
 from backend.accounts.registry import AccountRegistry
 from backend.api.facts import PoolFacts
 from backend.api.keys import ApiKeys
-from backend.api.limits import ApiLimits
+from backend.api.limits import DEFAULT_LIMITS, ApiLimits
 from backend.api.nonces import NonceGuard
 from backend.api.ratelimit import Budget, FailureWindow, TokenBuckets
 from backend.api.secretbox import SecretBox
@@ -69,7 +69,7 @@ class ApiContext:
         facts: PoolFacts,
         master_key: bytes,
         public_url: str,
-        limits: ApiLimits = ApiLimits(),
+        limits: ApiLimits = DEFAULT_LIMITS,
         feed: Any = None,
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,

@@ -70,7 +70,9 @@ class AccountWatch:
             rows = {b.hash: b for b in found.blocks}
             events += self._diff("block", {h: b.status for h, b in rows.items()}, rows)
         if "reward" in self._kinds:
-            days = await v1_views.daily_rewards(self._ctx, self._account, RECENT_ROWS, 0, None, None)
+            days = await v1_views.daily_rewards(
+                self._ctx, self._account, RECENT_ROWS, 0, None, None
+            )
             rows = {r.date: r for r in days.rewards}
             events += self._diff("reward", {d: r.status for d, r in rows.items()}, rows)
         if "payout" in self._kinds:
@@ -86,14 +88,18 @@ class AccountWatch:
         self._seen[kind] = states
         if before is None:
             return []
-        return [(kind, _wire(rows[key])) for key, state in states.items() if before.get(key) != state]
+        return [
+            (kind, _wire(rows[key])) for key, state in states.items() if before.get(key) != state
+        ]
 
     async def _tick(self) -> dict[str, Any]:
         now = self._ctx.now()
         start = bucket_start(now, BASE_BUCKET)
-        point = (await readmodel.series(
-            self._ctx, self._account, None, Window(start, start + BASE_BUCKET, BASE_BUCKET)
-        ))[0]
+        point = (
+            await readmodel.series(
+                self._ctx, self._account, None, Window(start, start + BASE_BUCKET, BASE_BUCKET)
+            )
+        )[0]
         table = await readmodel.workers(self._ctx, self._account)
         return _wire(
             MinerHashratePoint(

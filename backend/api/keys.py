@@ -136,7 +136,9 @@ def write_owner_key(path: Path, key: str, secret: str, owner: str, api_url: str)
     os.replace(partial, path)
 
 
-def ensure_owner_key(keys: ApiKeys, data_dir: Path, api_url: str, owner: str = DEFAULT_OWNER) -> Path:
+def ensure_owner_key(
+    keys: ApiKeys, data_dir: Path, api_url: str, owner: str = DEFAULT_OWNER
+) -> Path:
     """Create a key for `owner` and write `<data_dir>/owner-key.json` unless the file exists
     (then only its `api` address is brought up to date).
 
@@ -155,7 +157,9 @@ def ensure_owner_key(keys: ApiKeys, data_dir: Path, api_url: str, owner: str = D
     return path
 
 
-def create_key(store, master_key_file: Path, owner: str, scopes: Iterable[str] = SCOPES) -> tuple[str, str]:
+def create_key(
+    store, master_key_file: Path, owner: str, scopes: Iterable[str] = SCOPES
+) -> tuple[str, str]:
     """Create a key for `owner` in `store`, sealing its secret with the key in `master_key_file`
     (created when missing). Returns (key, secret): `minerpool keys create`."""
     return ApiKeys(store, SecretBox(load_master_key(master_key_file))).create(owner, scopes)

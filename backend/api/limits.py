@@ -57,7 +57,7 @@ class ApiLimits:
     """The sliding window of `failed_auth`, seconds."""
 
     limiter_entries: int = 100_000
-    """Most callers (keys × endpoints, tokens, IPs) each limiter tracks; the least recently seen
+    """Most callers (keys and endpoints, tokens, IPs) each limiter tracks; the least recently seen
     is forgotten first, so rotating keys, tokens or IPs cannot grow memory (security §4.3)."""
 
     nonce_window_ms: int = 5000
@@ -101,3 +101,7 @@ class ApiLimits:
         values = {field.name: getattr(self, field.name) for field in fields(self)}
         values.update({name: kinds[name](value) for name, value in overrides.items()})
         return ApiLimits(**values)
+
+
+DEFAULT_LIMITS = ApiLimits()
+"""The reference defaults."""

@@ -39,7 +39,9 @@ class PoolCollector(Collector):
         accepted.add_metric([], facts.shares_accepted())
         yield accepted
         rejected = CounterMetricFamily(
-            "minerpool_shares_rejected", "Shares rejected since the process started", labels=["reason"]
+            "minerpool_shares_rejected",
+            "Shares rejected since the process started",
+            labels=["reason"],
         )
         for reason, count in sorted(facts.shares_rejected().items()):
             rejected.add_metric([reason], count)

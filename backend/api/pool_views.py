@@ -93,9 +93,7 @@ async def stats(ctx: ApiContext) -> PoolStats:
             activity = _pool_activity(ctx.store, now)
             found = ctx.store.blocks(None, 1, 0)
             since = found[0].found_at if found else now - EFFORT_LOOKBACK
-            round_rows = ctx.store.pool_buckets(
-                since - since % BASE_BUCKET, now + 1, BASE_BUCKET
-            )
+            round_rows = ctx.store.pool_buckets(since - since % BASE_BUCKET, now + 1, BASE_BUCKET)
             return activity, found, round_rows, ctx.store.connected_counts()
 
         activity, found, round_rows, (workers, accounts) = await asyncio.to_thread(read)

@@ -1,6 +1,6 @@
 """Rate limiters with bounded state (security-and-reliability.md §4.3).
 
-- `TokenBuckets`: one token bucket per caller key (key × endpoint, watcher token, IP), refilled
+- `TokenBuckets`: one token bucket per caller key (key and endpoint, watcher token, IP), refilled
   continuously: bursts up to the capacity, then the refill rate. A caller can hold several
   buckets at once (a watcher token's per-minute and per-hour budgets).
 - `FailureWindow`: a sliding-window count of failed authentications per IP.
@@ -53,10 +53,10 @@ class TokenBuckets:
             elapsed = max(now - stamp, 0.0)
             levels = [
                 min(float(b.requests), level + elapsed * b.requests / b.seconds)
-                for b, level in zip(self._budgets, levels)
+                for b, level in zip(self._budgets, levels, strict=True)
             ]
         wait = 0.0
-        for budget, level in zip(self._budgets, levels):
+        for budget, level in zip(self._budgets, levels, strict=True):
             if level < 1.0:
                 wait = max(wait, (1.0 - level) * budget.seconds / budget.requests)
         if wait == 0.0:

@@ -15,13 +15,13 @@ which, once spent, answers 429 before looking anything up.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
 from fastapi import Request
 
 from backend.api.context import ApiContext
 from backend.api.errors import ApiError, forbidden_v1, unauthorized_v1, v1_rate_limited
+from backend.api.ownership import owned_account
 from backend.api.ratelimit import retry_after
 from backend.api.routing import client_ip, context
 from backend.api.watchers import PERMISSIONS
@@ -98,6 +98,5 @@ async def allow(ctx: ApiContext, who: Reader, account: str, permission: str | No
         if permission is not None and permission not in who.link.permissions:
             raise forbidden_v1()
         return
-    found = await asyncio.to_thread(ctx.accounts.lookup, account)
-    if found is None or found.anonymous or found.owner != who.owner:
+    if await owned_account(ctx, who.owner or "", account) is None:
         raise forbidden_v1()

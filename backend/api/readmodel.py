@@ -31,42 +31,65 @@ from backend.ledger.status import StatusThresholds
 
 T = TypeVar("T")
 
-CACHE_ENTRIES = 10_000
+CACHE_ENTRIES = 2_000
 """Most views held; the cache is emptied when full (views are rebuilt on demand)."""
 
 
+REBUILD_SHARE = 10
+"""A view is rebuilt at most once per this many times its own build time, so a costly view
+(thousands of workers) cannot take more than about a tenth of the process."""
+
+
 class ViewCache:
-    """Values by key for `ttl` seconds, built by one caller while the others wait for it."""
+    """Values by key, rebuilt when older than `ttl` (stale-while-revalidate).
+
+    The first caller of a key builds it while later ones wait for that build; once a value
+    exists, a stale one is still answered at once while one background rebuild runs, so no
+    request ever waits behind a rebuild of a heavy view.
+    """
 
     def __init__(self, ttl: float, clock: Callable[[], float] = time.monotonic) -> None:
         self._ttl = ttl
         self._clock = clock
-        self._values: dict[Hashable, tuple[float, Any]] = {}
+        self._values: dict[Hashable, tuple[float, float, Any]] = {}
         self._building: dict[Hashable, asyncio.Future] = {}
 
     async def get(self, key: Hashable, build: Callable[[], Awaitable[T]]) -> T:
         """The cached value of `key`, or the one `build()` makes now."""
         held = self._values.get(key)
-        if held is not None and self._clock() - held[0] < self._ttl:
-            return held[1]
+        if held is not None:
+            made, fresh_for, value = held
+            if self._clock() - made >= fresh_for and key not in self._building:
+                self._start(key, build).add_done_callback(_consume)
+            return value
         pending = self._building.get(key)
-        if pending is not None:
-            return await asyncio.shield(pending)
-        future: asyncio.Future = asyncio.get_running_loop().create_future()
+        if pending is None:
+            pending = self._start(key, build)
+        return await asyncio.shield(pending)
+
+    def _start(self, key: Hashable, build: Callable[[], Awaitable[T]]) -> asyncio.Future:
+        future = asyncio.ensure_future(self._build(key, build))
         self._building[key] = future
+        return future
+
+    async def _build(self, key: Hashable, build: Callable[[], Awaitable[T]]) -> T:
+        started = self._clock()
         try:
             value = await build()
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # consumed here, so a future nobody awaited never warns
-            raise
         finally:
             del self._building[key]
         if len(self._values) >= CACHE_ENTRIES:
             self._values.clear()
-        self._values[key] = (self._clock(), value)
-        future.set_result(value)
+        now = self._clock()
+        self._values[key] = (now, max(self._ttl, REBUILD_SHARE * (now - started)), value)
         return value
+
+
+def _consume(future: asyncio.Future) -> None:
+    # A background rebuild that failed is retried by the next caller; its error is not lost to
+    # "exception was never retrieved".
+    if not future.cancelled():
+        future.exception()
 
 
 def cache(ctx: ApiContext) -> ViewCache:
@@ -93,8 +116,15 @@ def _build_workers(
     store: Any, account: str, now: int, limits: StatusThresholds
 ) -> tuple[Workers, int | None]:
     records = store.workers(account)
+    recent = store.worker_buckets(account, recent_since(now), now + 1, BASE_BUCKET)
+    day = store.worker_buckets(account, day_since(now), now + 1, HOUR_BUCKET)
     rows = [
-        worker_row(record, _activity(store, account, record.name, now), now, limits)
+        worker_row(
+            record,
+            Activity(recent.get(record.name, []), day.get(record.name, [])),
+            now,
+            limits,
+        )
         for record in records
     ]
     first_seen = min((record.first_seen for record in records), default=None)
@@ -157,30 +187,25 @@ def _miner_stats(
 
 
 async def series(
-    ctx: ApiContext, account: str, worker: str | None, span: Window
+    ctx: ApiContext, account: str, worker: str | None, span: Window, shared: bool = True
 ) -> list[Point]:
-    """The points of `account`'s (or one worker's) series over `span`."""
-    rows = await asyncio.to_thread(
-        ctx.store.share_buckets, account, worker, span.since, span.until, span.seconds
-    )
-    return points(rows, span, ctx.now())
+    """The points of `account`'s (or one worker's) series over `span`. With `shared` (the
+    default window, which every dashboard asks for) the answer is cached for `view_ttl`; an
+    explicit window is read fresh, so odd windows cannot fill the cache."""
+
+    async def build() -> list[Point]:
+        rows = await asyncio.to_thread(
+            ctx.store.share_buckets, account, worker, span.since, span.until, span.seconds
+        )
+        return points(rows, span, ctx.now())
+
+    if not shared:
+        return await build()
+    return await cache(ctx).get(("series", account, worker, span), build)
 
 
-async def worker_activity(
-    ctx: ApiContext, account: str, span: Window
-) -> dict[int, int]:
+async def worker_activity(ctx: ApiContext, account: str, span: Window) -> dict[int, int]:
     """Per bucket start of `span`: how many workers had accepted shares in it."""
-
-    def build() -> dict[int, int]:
-        active: dict[int, int] = {}
-        for record in ctx.store.workers(account):
-            for row in ctx.store.share_buckets(
-                account, record.name, span.since, span.until, span.seconds
-            ):
-                if row.accepted:
-                    active[row.start] = active.get(row.start, 0) + 1
-        return active
-
-    return await cache(ctx).get(
-        ("activity", account, span), lambda: asyncio.to_thread(build)
+    return await asyncio.to_thread(
+        ctx.store.active_worker_counts, account, span.since, span.until, span.seconds
     )

@@ -58,7 +58,9 @@ class SecretBox:
     def seal(self, plaintext: bytes, associated: bytes) -> str:
         """The sealed record of `plaintext` for the row named by `associated`, as base64 text."""
         nonce = secrets.token_bytes(NONCE_BYTES)
-        cipher = bytes(a ^ b for a, b in zip(plaintext, self._keystream(nonce, len(plaintext))))
+        cipher = bytes(
+            a ^ b for a, b in zip(plaintext, self._keystream(nonce, len(plaintext)), strict=True)
+        )
         body = VERSION + nonce + cipher
         return base64.b64encode(body + self._tag(associated, body)).decode("ascii")
 
@@ -74,7 +76,9 @@ class SecretBox:
         if not hmac.compare_digest(tag, self._tag(associated, body)):
             raise SealError("sealed secret does not authenticate")
         nonce, cipher = body[1 : 1 + NONCE_BYTES], body[1 + NONCE_BYTES :]
-        return bytes(a ^ b for a, b in zip(cipher, self._keystream(nonce, len(cipher))))
+        return bytes(
+            a ^ b for a, b in zip(cipher, self._keystream(nonce, len(cipher)), strict=True)
+        )
 
 
 def load_master_key(path: Path) -> bytes:

@@ -20,7 +20,7 @@ from backend.api.context import ApiContext
 from backend.api.facts import PoolFacts
 from backend.api.http_server import HttpServer, set_access_log
 from backend.api.keys import ensure_owner_key
-from backend.api.limits import ApiLimits
+from backend.api.limits import DEFAULT_LIMITS, ApiLimits
 from backend.api.metrics import ApiMetrics
 from backend.api.secretbox import load_master_key
 from backend.bitcoin.network import Network
@@ -34,7 +34,7 @@ MASTER_KEY_FILE = "api-secret.key"
 
 def url_host(host: str) -> str:
     """`host` as it goes into a URL (IPv6 in brackets; a wildcard bind as loopback)."""
-    if host in ("0.0.0.0", ""):
+    if host in ("0.0.0.0", ""):  # noqa: S104 - naming the wildcard, not binding it
         return "127.0.0.1"
     if host == "::":
         return "[::1]"
@@ -52,7 +52,7 @@ class ApiService:
         network: Network,
         facts: PoolFacts,
         data_dir: Path,
-        limits: ApiLimits = ApiLimits(),
+        limits: ApiLimits = DEFAULT_LIMITS,
         public_url: str | None = None,
         master_key_file: Path | None = None,
         feed: Any = None,
@@ -92,9 +92,7 @@ class ApiService:
         set_access_log(self._access_log)
         # The link base needs the bound port, so the context is completed after binding.
         holder: dict[str, ApiContext] = {}
-        self.api = HttpServer(
-            _Deferred(holder), *api, self._limits
-        )
+        self.api = HttpServer(_Deferred(holder), *api, self._limits)
         await self.api.start()
         public = (self._public_url or self.url).rstrip("/")
         ctx = ApiContext.build(

@@ -59,7 +59,8 @@ def span(from_: int | None, to: int | None, interval: str, now: int) -> Window:
     try:
         return window(from_, to, interval, now)
     except BadWindow as exc:
-        raise invalid_v1({"from" if from_ is not None else "to": [f"Incorrect timestamp: {exc}"]})
+        field = "from" if from_ is not None else "to"
+        raise invalid_v1({field: [f"Incorrect timestamp: {exc}"]}) from None
 
 
 async def terms(ctx: ApiContext) -> FppsTerms:
@@ -69,7 +70,9 @@ async def terms(ctx: ApiContext) -> FppsTerms:
     if current is not None:
         return current
     info = await ctx.facts.chain()
-    halving = REGTEST_HALVING_INTERVAL if ctx.network.name == "regtest" else MAINNET_HALVING_INTERVAL
+    halving = (
+        REGTEST_HALVING_INTERVAL if ctx.network.name == "regtest" else MAINNET_HALVING_INTERVAL
+    )
     return FppsTerms(
         subsidy=subsidy(info.height + 1, halving),
         average_fees=0,
@@ -148,7 +151,7 @@ async def miner_hashrate(
 ) -> MinerHashrate:
     """Watcher-api-v1 #6: the account's series with the workers active in each bucket."""
     covered = span(from_, to, interval, ctx.now())
-    points = await readmodel.series(ctx, account, None, covered)
+    points = await readmodel.series(ctx, account, None, covered, shared=from_ is None)
     active = await readmodel.worker_activity(ctx, account, covered)
     return MinerHashrate(
         interval=interval,
@@ -185,7 +188,7 @@ async def worker_hashrate(
     known = {w.name for w in (await readmodel.workers(ctx, account)).workers}
     if worker not in known:
         return WorkerHashrateV1(points=[])
-    points = await readmodel.series(ctx, account, worker, covered)
+    points = await readmodel.series(ctx, account, worker, covered, shared=from_ is None)
     return WorkerHashrateV1(
         points=[
             WorkerHashratePointV1(

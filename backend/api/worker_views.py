@@ -67,9 +67,7 @@ def rates(activity: Activity, now: int, first_seen: int | None) -> tuple[float, 
     return (
         window_hashrate(activity.recent, now, BASE_BUCKET, first_seen=first_seen),
         window_hashrate(activity.recent, now, HOUR_BUCKET, first_seen=first_seen),
-        window_hashrate(
-            activity.day, now, DAY_BUCKET, seconds=HOUR_BUCKET, first_seen=first_seen
-        ),
+        window_hashrate(activity.day, now, DAY_BUCKET, seconds=HOUR_BUCKET, first_seen=first_seen),
     )
 
 

@@ -3,6 +3,7 @@
     minerpool bench stratum [--connections N] [--duration S] [--idle N] [--window N]
                             [--rate R] [--profile] [--json] ...
     minerpool bench ledger  [--database URL] [--shares N] [--workers W] [--json] ...
+    minerpool bench api     [--connections N] [--duration S] [--workers W] [--json] ...
 
 `backend/cli.py` routes `minerpool bench <rest>` to ``main(rest)``. With ``--json`` the standard
 output carries one JSON document and the human-readable report goes to standard error.
@@ -137,6 +138,10 @@ def main(argv: list[str]) -> int:
         from backend.bench.ledger import main as ledger_main
 
         return ledger_main(argv[1:])
+    if argv[:1] == ["api"]:
+        from backend.bench.api import main as api_main
+
+        return api_main(argv[1:])
     parser = _parser()
     args = parser.parse_args(argv)
     if args.bench != "stratum":

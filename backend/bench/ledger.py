@@ -102,11 +102,17 @@ async def _run(store: Any, shares: list[ShareEvent], settings: LedgerSettings) -
         await recorder.flush()
         began = time.perf_counter()
         in_record = 0.0
-        for offset in range(0, len(shares), CHUNK):
-            chunk = shares[offset : offset + CHUNK]
+        # The listener's path: a share's parts, no event object (``RecordingSink``).
+        parts = [
+            (s.account, s.worker, s.difficulty, s.share_difficulty, s.reject_class, s.time)
+            for s in shares
+        ]
+        record = recorder.record_share
+        for offset in range(0, len(parts), CHUNK):
+            chunk = parts[offset : offset + CHUNK]
             tick = time.perf_counter()
             for share in chunk:
-                recorder.record(share)
+                record(*share)
             in_record += time.perf_counter() - tick
             await asyncio.sleep(0)
         await recorder.flush()

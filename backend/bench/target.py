@@ -108,6 +108,8 @@ async def _serve(conn: Connection, options: dict[str, Any]) -> None:
         settings = PoolSettings(
             data_dir=Path(data_dir),
             stratum="127.0.0.1:0",
+            api="127.0.0.1:0",
+            metrics="127.0.0.1:0",
             coinbase_address=p2wpkh_address(hash160(b"minerpool bench payout"), MAINNET),
             start_difficulty=BENCH_DIFFICULTY,
             min_difficulty=BENCH_DIFFICULTY,

@@ -29,7 +29,7 @@ from backend.ledger.buckets import (
     account_totals,
     roll_up,
 )
-from backend.ledger.events import ShareEvent
+from backend.ledger.events import MAX_SHARE_DIFFICULTY, RejectClass, ShareEvent
 from backend.ledger.rewards import FppsAccrual, FppsTerms, accrue
 from backend.ledger.workers import WorkerUpdate
 
@@ -179,24 +179,43 @@ class BatchBuilder:
 
     def add(self, event: ShareEvent) -> None:
         """Sum one share event in."""
-        if self.empty:
+        self.add_share(
+            event.account,
+            event.worker,
+            event.difficulty,
+            event.share_difficulty,
+            event.reject_class,
+            event.time,
+        )
+
+    def add_share(
+        self,
+        account: str,
+        worker: str,
+        difficulty: float,
+        share_difficulty: float,
+        reject: RejectClass | None,
+        at: int,
+    ) -> None:
+        """Sum one share in from its parts (the hot path: no event object is built). ``reject``
+        is None for an accepted share; ``at`` is whole Unix seconds."""
+        if not self.shares and self.empty:
             self.opened = time.monotonic()
         self.shares += 1
-        time_ = event.time
-        key = (event.account, event.worker, time_ - time_ % BASE_BUCKET)
+        key = (account, worker, at - at % BASE_BUCKET)
         tally = self._tallies.get(key)
         if tally is None:
             tally = self._tallies[key] = _Tally()
-        difficulty = event.difficulty
-        if event.accepted:
+        if reject is None:
             counts = tally.accepted
-            if event.share_difficulty > tally.best:
-                tally.best = event.share_difficulty
-            if tally.first is None or time_ < tally.first:
-                tally.first = time_
-            if tally.last is None or time_ > tally.last:
-                tally.last = time_
-        elif event.reject_class == "stale":
+            if share_difficulty > tally.best:
+                # A zero hash has infinite difficulty; the stored best share stays finite.
+                tally.best = min(share_difficulty, MAX_SHARE_DIFFICULTY)
+            if tally.first is None or at < tally.first:
+                tally.first = at
+            if tally.last is None or at > tally.last:
+                tally.last = at
+        elif reject == "stale":
             counts = tally.stale
         else:
             counts = tally.invalid

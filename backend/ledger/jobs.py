@@ -63,13 +63,6 @@ class LedgerJobs:
                 await task
         self._tasks = []
 
-    async def run_once(self) -> None:
-        """One pass of every job, in order (tests drive the ledger with it)."""
-        await self.tracker.check()
-        await asyncio.to_thread(self.closer.close_due, int(self._clock()))
-        if self.payouts is not None:
-            await self.payouts.cycle()
-
     async def _run(self) -> None:
         warned = False
         while not await asyncio.to_thread(self._store.acquire_jobs_lock):

@@ -2,7 +2,8 @@
 
 ``RecordingSink`` is the pool's ``ShareSink`` and ``WorkerWatcher`` when shares are recorded: each
 verdict goes first to the sink it wraps (the tally that logs and counts, and submits block
-candidates), then, as a ``ShareEvent``, to the recorder; a block candidate also becomes a
+candidates), then to the recorder (its parts, exactly what ``events.share_event`` would hold,
+without building the object on the hot path); a block candidate also becomes a
 ``FoundBlock``. Connection reports go to the recorder as worker state.
 """
 
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from backend.bitcoin.target import DIFF1
 from backend.ledger.blocks import FoundBlock
-from backend.ledger.events import share_event
+from backend.ledger.events import reject_class
 from backend.ledger.recorder import ShareRecorder
 
 if TYPE_CHECKING:
@@ -45,7 +46,15 @@ class RecordingSink:
         """Count, submit (when a block) and record one judged share."""
         self._inner.share(identity, result, peer)
         now = self._clock()
-        self._recorder.record(share_event(identity, result, now, self._node))
+        reason = result.reason
+        self._recorder.record_share(
+            identity.account,
+            identity.worker,
+            result.difficulty,
+            result.share_difficulty,
+            None if reason is None else reject_class(reason.value),
+            int(now),
+        )
         job = result.job
         if result.is_block and job is not None:
             template = job.template

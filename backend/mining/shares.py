@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import lru_cache
@@ -69,7 +70,13 @@ class Submission:
 # (not $) so a trailing newline does not pass, and the regex runs before bytes.fromhex/int,
 # which both tolerate whitespace (reference §2.2 step 1).
 _HEX = re.compile(r"[0-9a-fA-F]+", re.ASCII)
-_U32_HEX = re.compile(r"[0-9a-fA-F]{1,8}", re.ASCII)
+_U32_HEX = re.compile(r"[0-9a-fA-F]{1,8}", re.ASCII).fullmatch
+
+
+@lru_cache(maxsize=8)
+def _extranonce2_hex(size: int) -> Callable[[str], re.Match[str] | None]:
+    # Exactly 2 * size hex digits in one fullmatch; connections share one or two sizes.
+    return re.compile(rf"[0-9a-fA-F]{{{2 * size}}}", re.ASCII).fullmatch
 
 
 def parse_submission(params: object, extranonce2_size: int) -> Submission | RejectReason:
@@ -79,29 +86,39 @@ def parse_submission(params: object, extranonce2_size: int) -> Submission | Reje
     digits), ntime and nonce (1-8 hex digits, left-padded), and version bits (1-8 hex digits).
     Anything else is MALFORMED; hex of the wrong extranonce2 length is BAD_EXTRANONCE2.
     """
-    if not isinstance(params, list | tuple) or len(params) not in (5, 6):
+    if type(params) is not list and not isinstance(params, list | tuple):
         return RejectReason.MALFORMED
-    if any(type(p) is not str for p in params):
+    count = len(params)
+    if count == 5:
+        worker, job_id, extranonce2, ntime, nonce = params
+        version_text = ""
+    elif count == 6:
+        worker, job_id, extranonce2, ntime, nonce, version_text = params
+        if type(version_text) is not str:
+            return RejectReason.MALFORMED
+    else:
         return RejectReason.MALFORMED
-    worker, job_id, extranonce2, ntime, nonce = params[:5]
-    if _HEX.fullmatch(extranonce2) is None:
+    if (
+        type(worker) is not str
+        or type(job_id) is not str
+        or type(extranonce2) is not str
+        or type(ntime) is not str
+        or type(nonce) is not str
+    ):
         return RejectReason.MALFORMED
-    if len(extranonce2) != 2 * extranonce2_size:
+    if _extranonce2_hex(extranonce2_size)(extranonce2) is None:
+        if _HEX.fullmatch(extranonce2) is None:
+            return RejectReason.MALFORMED
         return RejectReason.BAD_EXTRANONCE2
-    if _U32_HEX.fullmatch(ntime) is None or _U32_HEX.fullmatch(nonce) is None:
+    if _U32_HEX(ntime) is None or _U32_HEX(nonce) is None:
         return RejectReason.MALFORMED
     version_bits = None
-    if len(params) == 6:
-        if _U32_HEX.fullmatch(params[5]) is None:
+    if count == 6:
+        if _U32_HEX(version_text) is None:
             return RejectReason.MALFORMED
-        version_bits = int(params[5], 16)
-    return Submission(
-        worker=worker,
-        job_id=job_id,
-        extranonce2=bytes.fromhex(extranonce2),
-        ntime=int(ntime, 16),
-        nonce=int(nonce, 16),
-        version_bits=version_bits,
+        version_bits = int(version_text, 16)
+    return _submission(
+        worker, job_id, bytes.fromhex(extranonce2), int(ntime, 16), int(nonce, 16), version_bits
     )
 
 
@@ -170,6 +187,57 @@ class ShareResult:
     def rejected(cls, reason: RejectReason, job: Job | None = None) -> ShareResult:
         """A rejection decided before any hashing."""
         return cls(reason, 0.0, 0.0, b"", False, None, job)
+
+
+# The generated __init__ of a frozen dataclass stores each field through object.__setattr__,
+# which costs more than the rest of building a Submission or an accepted ShareResult. These
+# build the same objects (neither class has __post_init__ or defaults to apply) by writing the
+# slots directly, for the two that are made once per share. Field order is checked by a test.
+_new = object.__new__
+_SUBMISSION_SLOTS = tuple(getattr(Submission, name).__set__ for name in Submission.__slots__)
+_RESULT_SLOTS = tuple(getattr(ShareResult, name).__set__ for name in ShareResult.__slots__)
+
+
+def _submission(
+    worker: str,
+    job_id: str,
+    extranonce2: bytes,
+    ntime: int,
+    nonce: int,
+    version_bits: int | None,
+    _slots: tuple[Callable[[object, object], None], ...] = _SUBMISSION_SLOTS,
+) -> Submission:
+    sub = _new(Submission)
+    set_worker, set_job_id, set_extranonce2, set_ntime, set_nonce, set_version_bits = _slots
+    set_worker(sub, worker)
+    set_job_id(sub, job_id)
+    set_extranonce2(sub, extranonce2)
+    set_ntime(sub, ntime)
+    set_nonce(sub, nonce)
+    set_version_bits(sub, version_bits)
+    return sub
+
+
+def _share_result(
+    reason: RejectReason | None,
+    difficulty: float,
+    share_difficulty: float,
+    header_hash: bytes,
+    is_block: bool,
+    block: bytes | None,
+    job: Job | None,
+    _slots: tuple[Callable[[object, object], None], ...] = _RESULT_SLOTS,
+) -> ShareResult:
+    result = _new(ShareResult)
+    set_reason, set_difficulty, set_share, set_hash, set_is_block, set_block, set_job = _slots
+    set_reason(result, reason)
+    set_difficulty(result, difficulty)
+    set_share(result, share_difficulty)
+    set_hash(result, header_hash)
+    set_is_block(result, is_block)
+    set_block(result, block)
+    set_job(result, job)
+    return result
 
 
 _HEADER = struct.Struct("<I32s32sIII")
@@ -261,4 +329,4 @@ def validate_share(
         reason = RejectReason.LOW_DIFFICULTY
     else:
         jobs.remember(job.job_id, header_hash)
-    return ShareResult(reason, difficulty, share_difficulty, header_hash, is_block, block, job)
+    return _share_result(reason, difficulty, share_difficulty, header_hash, is_block, block, job)

@@ -90,6 +90,9 @@ class Vardiff:
         if current is None:
             raise ValueError(f"bad starting difficulty {start!r}")
         self._settings = settings
+        # With minimum == maximum every clamp lands on that one value: no change is possible,
+        # so record and idle skip the estimate (the rate bookkeeping still runs).
+        self._pinned = settings.minimum == settings.maximum
         self._floor = settings.minimum
         self._current = current
         self._shares = 0
@@ -122,10 +125,19 @@ class Vardiff:
         """
         if not 0 < difficulty < math.inf:
             return None
-        self._weight = self._decayed(now) + difficulty
-        self._weight_at = max(now, self._weight_at)
+        # The decayed sum plus this share (as _decayed, without exp() for shares that arrive
+        # at the same instant, which pipelined submits read in one batch do).
+        elapsed = now - self._weight_at
+        if elapsed > 0:
+            self._weight = self._weight * math.exp(-elapsed / self._settings.window) + difficulty
+            self._weight_at = now
+        else:
+            self._weight += difficulty
         self._shares += 1
         self._last_share = now
+        # Most shares arrive inside the retarget interval: decide that before estimating.
+        if self._pinned or now - self._changed_at < self._settings.retarget_interval:
+            return None
         return self._retarget(now, self._estimate(now, 0.0), only_lower=False)
 
     def idle(self, now: float) -> float | None:
@@ -136,7 +148,7 @@ class Vardiff:
         the decrease it leads to is conservative; it never raises the difficulty.
         """
         quiet_since = max(self._last_share, self._changed_at)
-        if now - quiet_since < self._settings.retarget_interval:
+        if self._pinned or now - quiet_since < self._settings.retarget_interval:
             return None
         return self._retarget(now, self._estimate(now, self._current), only_lower=True)
 

@@ -6,6 +6,12 @@ is not a request) comes out as one exception type, ``ProtocolError``, never as a
 (security reference §1.10). ``loads_strict`` is the same decoder for any JSON document, so the
 HTTP API can share it.
 
+``mining.submit`` is nearly every line a miner sends, so ``decode_message`` first tries one
+anchored, ASCII-only pattern for its plain shape (three members ``id``/``method``/``params`` in any
+order, spaces allowed between tokens, an integer or escape-free string id, 5 or 6 escape-free
+strings as params). That grammar is a strict subset of what the JSON decoder accepts, and for it
+the decoder yields the same ``Message``; everything else, whatever it is, goes to the decoder.
+
 Outbound lines are built here too: responses, errors (the array form ``[code, message, null]`` of
 stratum reference §1.2) and notifications, each already terminated by ``\\n``. Output is ASCII
 (``ensure_ascii``), so an id echoed back to a miner can never carry raw control bytes.
@@ -16,6 +22,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from itertools import permutations
 from typing import Any, NamedTuple
 
 MAX_DEPTH = 16
@@ -155,6 +162,19 @@ def loads_strict(data: bytes | str, max_depth: int = MAX_DEPTH) -> Any:
 def decode_message(line: bytes) -> Message:
     """Decode one Stratum line (without its ``\\n``) into a ``Message``, or raise ``ProtocolError``.
 
+    Same result as ``decode_message_strict`` for every input; a plain ``mining.submit`` line is
+    recognised by ``submit_fast_path`` without running the JSON decoder.
+    """
+    if type(line) is bytes:
+        msg = submit_fast_path(line)
+        if msg is not None:
+            return msg
+    return decode_message_strict(line)
+
+
+def decode_message_strict(line: bytes) -> Message:
+    """Decode one Stratum line with the full JSON decoder (the reference ``decode_message``).
+
     Beyond ``loads_strict``: the document must be an object; ``id`` an integer, a string of at most
     ``MAX_ID_LENGTH`` characters, or null; ``method`` a string of at most ``MAX_METHOD_LENGTH``
     characters, or absent when the object is a response (has ``result`` or ``error``); ``params``
@@ -184,6 +204,72 @@ def decode_message(line: bytes) -> Message:
     elif type(params) is not list:
         raise ProtocolError("params must be an array")
     return Message(msg_id, method, params)
+
+
+# The plain mining.submit shape. A JSON string character here is printable ASCII other than '"'
+# and '\\' (so no escapes, no control characters, nothing a surrogate check could object to); an
+# integer id has no sign and at most 18 digits (well inside MAX_INT_DIGITS); a string id has at
+# most MAX_ID_LENGTH characters. Only spaces count as whitespace. Each member appears exactly
+# once, so no key can be duplicated, and there is no other member. The quantifiers are possessive
+# (never give back) because what follows each one can never start with what it repeats; that
+# saves the regex engine its backtracking bookkeeping and changes nothing it matches.
+_CHAR = r"[ !#-\[\]-~]"
+_WS = " *+"
+_INT_ID = r"(?P<int_id>0|[1-9][0-9]{0,17})"
+_STR_ID = rf'"(?P<str_id>{_CHAR}{{0,{MAX_ID_LENGTH}}})"'
+_ID = rf'"id"{_WS}:{_WS}(?:{_INT_ID}|{_STR_ID})'
+_METHOD = rf'"method"{_WS}:{_WS}"mining\.submit"'
+_PARAM = rf'{_WS}"(?P<p%d>{_CHAR}*+)"{_WS}'
+_PARAMS = rf'"params"{_WS}:{_WS}\[%s(?:,%s)?\]' % (
+    ",".join(_PARAM % i for i in range(5)),
+    _PARAM % 5,
+)
+# ESP-Miner, NerdMiner and cpuminer put id first; the cgminer/bmminer lineage puts params first.
+_ORDERS = sorted(
+    permutations((_ID, _METHOD, _PARAMS)),
+    key=lambda order: (order[0] is not _ID, order[0] is not _PARAMS),
+)
+_SUBMIT_SHAPES = tuple(
+    (
+        re.compile(rf"\{{{_WS}{a}{_WS},{_WS}{b}{_WS},{_WS}{c}{_WS}\}}", re.ASCII),
+        # The method has no group, so the groups are (id, id, p0..p5) or (p0..p5, id, id).
+        (a, b, c).index(_ID) < (a, b, c).index(_PARAMS),
+    )
+    for a, b, c in _ORDERS
+)
+_FIRST_SHAPE, _ID_FIRST = _SUBMIT_SHAPES[0]
+_SUBMIT_METHOD = b'"mining.submit"'
+_new_message = tuple.__new__
+
+
+def submit_fast_path(line: bytes) -> Message | None:
+    """The ``Message`` of a plain ``mining.submit`` line (see the module docstring), else None.
+
+    None says nothing about validity: the caller must hand such a line to the full decoder.
+    """
+    if not line.isascii():
+        return None
+    text = line.decode("ascii")
+    match = _FIRST_SHAPE.fullmatch(text)
+    if match is not None:
+        id_first = _ID_FIRST
+    elif _SUBMIT_METHOD in line:
+        for shape, id_first in _SUBMIT_SHAPES[1:]:  # noqa: B007 (used after the break)
+            match = shape.fullmatch(text)
+            if match is not None:
+                break
+        else:
+            return None
+    else:
+        return None
+    if id_first:
+        int_id, str_id, *params = match.groups()
+    else:
+        *params, int_id, str_id = match.groups()
+    if params[5] is None:
+        del params[5]
+    msg_id = int(int_id) if int_id is not None else str_id
+    return _new_message(Message, (msg_id, "mining.submit", params))
 
 
 def _dumps(value: Any) -> str:

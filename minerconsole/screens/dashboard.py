@@ -27,18 +27,50 @@ rows each second for a change of one in the last digit (about half the console's
 class DashboardScreen(ConsoleScreen):
     """Follows one account live. The table keeps its cursor on the same worker through updates."""
 
+    # The footer shows the keys used most that fit 80 columns beside the app's; the others
+    # (show=False) are in the help screen and the command palette (commands.listed).
     BINDINGS = [
         Binding("slash", "focus_filter", "Filter", tooltip="Filter workers by name", id="filter"),
         Binding("f", "cycle_status", "Status", tooltip="Show all/online/low/offline", id="status"),
         Binding("s", "cycle_sort", "Sort", tooltip="Sort by the next column", id="sort"),
-        Binding("S", "reverse_sort", "Reverse", tooltip="Reverse the sort order", id="reverse"),
-        Binding("i", "cycle_interval", "5m/1h/24h", tooltip="Sparkline interval", id="interval"),
-        Binding("d", "open_worker", "Detail", tooltip="Worker detail (or Enter)", id="worker"),
+        Binding(
+            "S",
+            "reverse_sort",
+            "Reverse",
+            tooltip="Reverse the sort order",
+            id="reverse",
+            show=False,
+        ),
+        Binding(
+            "i",
+            "cycle_interval",
+            "5m/1h/24h",
+            tooltip="Sparkline interval",
+            id="interval",
+            show=False,
+        ),
+        Binding(
+            "d",
+            "open_worker",
+            "Detail",
+            tooltip="Worker detail (or Enter)",
+            id="worker",
+            show=False,
+        ),
         Binding("w", "rewards", "Rewards", tooltip="Rewards and payouts", id="rewards"),
-        Binding("e", "payout", "Payout", tooltip="Edit the payout destination", id="payout"),
-        Binding("l", "links", "Links", tooltip="Watcher links", id="links"),
-        Binding("t", "threshold", "Alert", tooltip="Hashrate alert threshold", id="threshold"),
-        Binding("r", "refresh", "Refresh", tooltip="Reload now", id="refresh"),
+        Binding(
+            "e", "payout", "Payout", tooltip="Edit the payout destination", id="payout", show=False
+        ),
+        Binding("l", "links", "Links", tooltip="Watcher links", id="links", show=False),
+        Binding(
+            "t",
+            "threshold",
+            "Threshold",
+            tooltip="Hashrate alert threshold",
+            id="threshold",
+            show=False,
+        ),
+        Binding("r", "refresh", "Refresh", tooltip="Reload now", id="refresh", show=False),
     ]
 
     class Left(Message):

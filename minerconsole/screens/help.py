@@ -7,12 +7,13 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Static
 
+from minerconsole.commands import listed
 from minerconsole.screens.base import ConsoleScreen
 from minerconsole.widgets.key_table import KeyHelp, KeyTable
 
 INTRO = (
     "minerconsole watches and manages your mining accounts on a minerpool. "
-    "Every key below is also in the command palette (ctrl+p), and the footer shows them. "
+    "Every key below is also in the command palette (ctrl+p); the footer shows the most used. "
     "Worker names and everything else the pool sends are shown literally."
 )
 
@@ -37,7 +38,7 @@ class HelpScreen(ConsoleScreen):
         seen: set[str] = set()
         for active in self.origin.active_bindings.values():
             binding = active.binding
-            if not binding.show or not binding.description or binding.action in seen:
+            if not listed(binding) or binding.action in seen:
                 continue
             seen.add(binding.action)
             owner = "app" if active.node is self.app else where

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.validation import ValidationResult, Validator
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Footer, Input, Static
 
 from minerconsole.formatting import format_hashrate, parse_hashrate
 from minerconsole.screens.base import ConsoleModal
@@ -35,7 +35,8 @@ class ThresholdScreen(ConsoleModal):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(f"Hashrate alert · {self.account}", classes="dialog-title")
-            yield Label("Alert when the 5-minute hashrate falls below (empty or 0: never)")
+            # A Static wraps in a narrow dialog, where a Label would be cut mid-word.
+            yield Static(Text("Alert below this 5-minute hashrate (empty or 0: no alert)"))
             value = format_hashrate(self.current) if self.current else ""
             yield Input(value=value, id="threshold", validators=[HashrateRule()])
             yield Static(id="reason", classes="reason")

@@ -15,6 +15,9 @@ from minerconsole.widgets.record_table import EMPTY_KEY, RecordTable
 ACCOUNT_CELLS = 24
 """Cells of an account name shown; longer names end in an ellipsis."""
 
+ACCOUNT_MIN_CELLS = 12
+"""Cells the account name keeps in a narrow terminal (80 columns leave it 15 to 17)."""
+
 
 def _right(value: str, style: str = "") -> Text:
     return Text(value, style=style, justify="right", end="")
@@ -28,11 +31,12 @@ class AccountsTable(RecordTable[AccountSummary]):
         ("h5m", "5m", 9),
         ("h1h", "1h", 9),
         ("h24h", "24h", 9),
-        ("online", "On", 4),
-        ("low", "Low", 4),
-        ("offline", "Off", 4),
-        ("unpaid", "Unpaid", 16),
+        ("online", "On", 3),
+        ("low", "Low", 3),
+        ("offline", "Off", 3),
+        ("unpaid", "Unpaid BTC", 11),
     )
+    FLEX = {"name": ACCOUNT_MIN_CELLS}
     EMPTY = "no accounts yet — press n to create one"
 
     class Opened(Message):
@@ -60,7 +64,7 @@ class AccountsTable(RecordTable[AccountSummary]):
                 _right(str(counts.low), "bold" if counts.low else ""),
                 _right(str(counts.offline), "bold" if counts.offline else ""),
             ]
-        unpaid = _right(format_btc(record.unpaid) if record.unpaid is not None else "—")
+        unpaid = _right(format_btc(record.unpaid, unit=False) if record.unpaid is not None else "—")
         return [name, *numbers, unpaid]
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:

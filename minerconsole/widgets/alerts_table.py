@@ -27,6 +27,8 @@ class AlertsTable(RecordTable[Alert]):
         ("subject", "Worker / account", 20),
         ("detail", "Detail", 40),
     )
+    # The detail is cut first (a toast showed it whole when the alert was raised).
+    FLEX = {"detail": 16, "subject": 12, "account": 10}
     EMPTY = "no alerts"
 
     def key(self, record: Alert) -> str:

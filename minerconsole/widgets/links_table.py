@@ -22,6 +22,10 @@ class LinksTable(RecordTable[WatcherLink]):
         ("created", "Created", 17),
         ("link", "Link", 30),
     )
+    # In 80 columns: name, accounts, permissions and expiry; the masked link and the creation
+    # time come back as the terminal widens (the link is only a reminder: it was shown once).
+    FLEX = {"link": 16}
+    OPTIONAL = ("link", "created")
     EMPTY = "no watcher links — press n to create one"
 
     def __init__(self, clock: Callable[[], float], *, id: str | None = None) -> None:

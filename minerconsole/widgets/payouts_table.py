@@ -24,6 +24,7 @@ class PayoutsTable(RecordTable[Transaction]):
         ("address", "Address", 24),
         ("txid", "Txid", TXID_CELLS),
     )
+    FLEX = {"address": 14}
     EMPTY = "no payouts yet"
 
     def key(self, record: Transaction) -> str:

@@ -10,6 +10,10 @@ formatted again, so a tick that changes 10,000 workers costs a dictionary pass a
 screenful of formatting (textual-8-notes §3.2 explains why DataTable's whole-table cache
 invalidation is too slow for this). The cursor stays on its worker through updates, sorting and
 filtering. Every cell is text from `display_safe` or a number: nothing here parses markup.
+
+The columns fit the width the table has (`fit_layout`): in an 80-column terminal every column is
+on screen with compact units (`1.44P`) and a shorter name; from about 112 columns the table is
+as roomy as it gets. A change of width relays the columns out and redraws.
 """
 
 from __future__ import annotations
@@ -28,12 +32,15 @@ from textual.strip import Strip
 
 from backend.api.schemas import WorkerRow
 from minerconsole.formatting import display_safe
-from minerconsole.widgets.worker_columns import COLUMNS, SORT_KEYS, STATUS_FILTERS
+from minerconsole.widgets.worker_columns import (
+    COLUMNS,
+    SORT_KEYS,
+    STATUS_FILTERS,
+    TableLayout,
+    fit_layout,
+)
 
 __all__ = ["SORT_KEYS", "STATUS_FILTERS", "WorkersTable"]
-
-PADDING = 1
-"""Blank cells on each side of every cell."""
 
 ROLES = ("online", "low", "offline", "accepted", "rejected", "stale")
 
@@ -82,8 +89,8 @@ class WorkersTable(ScrollView, can_focus=True):
         self._position: dict[str, int] = {}
         self._lines: dict[str, tuple[tuple, Strip]] = {}
         self._styles: dict[str, Style] = {}
-        self._widths = [column.width + 2 * PADDING for column in COLUMNS]
-        self._fixed = self._widths[0]
+        self.column_layout: TableLayout = fit_layout(0)
+        """How the columns share the width now (set from the table's size)."""
 
     def on_focus(self) -> None:
         self._restyle()
@@ -94,6 +101,9 @@ class WorkersTable(ScrollView, can_focus=True):
     def on_mount(self) -> None:
         self._load_styles()
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self._restyle())
+        self._resize()
+
+    def on_resize(self) -> None:
         self._resize()
 
     # --- attributes down ---------------------------------------------------------------------
@@ -109,9 +119,10 @@ class WorkersTable(ScrollView, can_focus=True):
         return self.order[self.cursor] if self.order else None
 
     def cell_text(self, name: str, column_key: str) -> str:
-        """What the cell of worker `name` in column `column_key` shows now."""
-        column = next(c for c in COLUMNS if c.key == column_key)
-        return column.text(self.worker_rows[name], self.clock())
+        """What the cell of worker `name` in column `column_key` shows now (in this layout)."""
+        position, column = next((i, c) for i, c in enumerate(COLUMNS) if c.key == column_key)
+        text = column.text(self.worker_rows[name], self.clock(), self.column_layout.compact)
+        return display_safe(text, self.column_layout.widths[position])
 
     def show(
         self,
@@ -156,10 +167,11 @@ class WorkersTable(ScrollView, can_focus=True):
         """Redraw the visible lines whose "Last" age text has moved on since they were drawn."""
         now = self.clock()
         last = COLUMNS[-1]
+        compact = self.column_layout.compact
         stale = []
         for name in self._visible():
             cached = self._lines.get(name)
-            if cached is None or cached[0][3] != last.text(self.worker_rows[name], now):
+            if cached is None or cached[0][3] != last.text(self.worker_rows[name], now, compact):
                 stale.append(name)
         self._refresh_rows(stale)
 
@@ -201,7 +213,17 @@ class WorkersTable(ScrollView, can_focus=True):
         self._scroll_to_cursor()
 
     def _resize(self) -> None:
-        self.virtual_size = Size(sum(self._widths), len(self.order) + 1)
+        """Fit the columns to the width there is (less a vertical scrollbar when the rows will
+        need one) and size the scrollable area to match."""
+        width = self.size.width
+        if len(self.order) + 1 > self.size.height:
+            width -= self.styles.scrollbar_size_vertical
+        layout = fit_layout(width)
+        if layout != self.column_layout:
+            self.column_layout = layout
+            self._lines.clear()
+            self.refresh()
+        self.virtual_size = Size(layout.total, len(self.order) + 1)
 
     # --- drawing ---------------------------------------------------------------------------
 
@@ -226,21 +248,26 @@ class WorkersTable(ScrollView, can_focus=True):
                 return Strip.blank(width, base)
             line = self._row_line(self.order[index], index)
         scroll_x = self.scroll_offset.x
-        fixed = line.crop(0, self._fixed)
-        rest = line.crop(self._fixed + scroll_x, self._fixed + scroll_x + width - self._fixed)
+        fixed_width = self.column_layout.cells[0]
+        fixed = line.crop(0, fixed_width)
+        rest = line.crop(fixed_width + scroll_x, scroll_x + width)
         return Strip.join([fixed, rest]).apply_style(base).extend_cell_length(width, base)
 
     def _header(self) -> Strip:
         style = self._styles.get("header", Style())
+        layout = self.column_layout
         segments = [
-            Segment(_fit(column.label, column.width, column.right), style) for column in COLUMNS
+            Segment(_fit(column.label, width, column.right, layout), style)
+            for column, width in zip(COLUMNS, layout.widths, strict=True)
         ]
-        return Strip(segments, sum(self._widths))
+        return Strip(segments, layout.total)
 
     def _row_line(self, name: str, index: int) -> Strip:
         row = self.worker_rows[name]
         now = self.clock()
-        age = COLUMNS[-1].text(row, now)
+        layout = self.column_layout
+        age = COLUMNS[-1].text(row, now, layout.compact)
+        # The layout is not in the key: a new layout clears the cache.
         key = (row, index == self.cursor, index % 2, age)
         cached = self._lines.get(name)
         if cached is not None and cached[0] == key:
@@ -249,10 +276,9 @@ class WorkersTable(ScrollView, can_focus=True):
         on_cursor = index == self.cursor
         background = styles["even"] if index % 2 else Style()
         segments = []
-        for position, column in enumerate(COLUMNS):
-            text = _fit(
-                age if column.key == "last" else column.text(row, now), column.width, column.right
-            )
+        for position, (column, width) in enumerate(zip(COLUMNS, layout.widths, strict=True)):
+            shown = age if column.key == "last" else column.text(row, now, layout.compact)
+            text = _fit(shown, width, column.right, layout)
             if on_cursor:
                 # The selected row is one colour: role colours on the cursor would be unreadable.
                 segments.append(Segment(text, styles["cursor"]))
@@ -262,7 +288,7 @@ class WorkersTable(ScrollView, can_focus=True):
             if position == 0:
                 style = styles["fixed"] + style
             segments.append(Segment(text, style + background))
-        line = Strip(segments, sum(self._widths))
+        line = Strip(segments, layout.total)
         self._lines[name] = (key, line)
         return line
 
@@ -310,10 +336,11 @@ class WorkersTable(ScrollView, can_focus=True):
             self._move_to(index)
 
 
-def _fit(text: str, width: int, right: bool) -> str:
-    """`text` padded (or cut, with an ellipsis) to exactly `width` cells, plus the padding.
-    Counted in terminal cells, so wide characters (emoji) keep the columns aligned."""
+def _fit(text: str, width: int, right: bool, layout: TableLayout) -> str:
+    """`text` made safe and padded (or cut, with an ellipsis) to exactly `width` cells, plus the
+    layout's blank cells. Counted in terminal cells, so wide characters (emoji) keep the columns
+    aligned."""
     text = display_safe(text, width)
     gap = " " * (width - cell_len(text))
     padded = gap + text if right else text + gap
-    return " " * PADDING + padded + " " * PADDING
+    return " " * layout.pad_left + padded + " " * layout.pad_right

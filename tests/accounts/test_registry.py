@@ -22,8 +22,18 @@ def registry(tmp_path):
 
 @pytest.mark.parametrize(
     ("name", "ok"),
-    [("rig_hall_a", True), ("A1", True), ("x" * 255, True), ("x" * 256, False), ("", False),
-     ("has space", False), ("dot.ted", False), ("dash-ed", False), ("ünï", False), ("a\x1b", False)],
+    [
+        ("rig_hall_a", True),
+        ("A1", True),
+        ("x" * 255, True),
+        ("x" * 256, False),
+        ("", False),
+        ("has space", False),
+        ("dot.ted", False),
+        ("dash-ed", False),
+        ("ünï", False),
+        ("a\x1b", False),
+    ],
 )
 def test_account_name_rules(name, ok):
     assert (account_name_problem(name) is None) is ok

@@ -36,10 +36,12 @@ async def destination(owner, account: str = "rigs") -> dict:
 async def test_bad_base64_payload(http, owner, owner_key):
     body = body_bytes(CREATE, {"name": "evil"})
     headers = signed_headers(owner_key["key"], owner_key["secret"], body)
-    payload = headers["X-TXC-PAYLOAD"]
+    good = headers["X-TXC-PAYLOAD"]
     urlsafe = base64.urlsafe_b64encode(body.replace(b"}", b"}~~?")).decode()
-    for payload in (payload + "==", "%%%" + payload, payload.rstrip("="), "e30", urlsafe):
-        response = await http.post(CREATE, content=body, headers={**headers, "X-TXC-PAYLOAD": payload})
+    for payload in (good + "==", "%%%" + good, good.rstrip("="), "e30", urlsafe):
+        response = await http.post(
+            CREATE, content=body, headers={**headers, "X-TXC-PAYLOAD": payload}
+        )
         assert error(response) == (400, 9, "Invalid payload.")
     assert "evil" not in await names(owner)
 
@@ -62,7 +64,9 @@ async def test_missing_headers_and_bad_signatures(http, owner, owner_key):
     headers = signed_headers(owner_key["key"], owner_key["secret"], body)
     no_payload = {k: v for k, v in headers.items() if k != "X-TXC-PAYLOAD"}
     assert error(await http.post(CREATE, content=body, headers=no_payload)) == (
-        401, 1, "Payload not provided."
+        401,
+        1,
+        "Payload not provided.",
     )
     unauthorized = (401, 2, "Unauthorized request.")
     cases = [
@@ -88,15 +92,18 @@ async def test_replayed_nonce(http, owner, owner_key):
     # An older nonce is refused too, even on another endpoint.
     older = body_bytes(ACCOUNTS, {}, nonce=json.loads(body)["nonce"] - 1)
     response = await http.post(
-        ACCOUNTS, content=older, headers=signed_headers(owner_key["key"], owner_key["secret"], older)
+        ACCOUNTS,
+        content=older,
+        headers=signed_headers(owner_key["key"], owner_key["secret"], older),
     )
     assert error(response) == (401, 7, "Too many requests.")
 
 
 async def test_replayed_nonce_concurrently_passes_once(http, owner, owner_key):
     before = await destination(owner)
-    body = body_bytes(EDIT, {"accountName": "rigs", "destination": "external_address",
-                             "address": ADDRESS})
+    body = body_bytes(
+        EDIT, {"accountName": "rigs", "destination": "external_address", "address": ADDRESS}
+    )
     headers = signed_headers(owner_key["key"], owner_key["secret"], body)
     responses = await asyncio.gather(
         *(http.post(EDIT, content=body, headers=headers) for _ in range(20))
@@ -123,7 +130,9 @@ async def test_nonce_window(http, owner, owner_key):
     assert error(again) == (401, 7, "Too many requests.")
     stale = await owner.post(ACCOUNTS, nonce=now_ms - 6000, window=True)
     assert error(stale) == (
-        401, 8, "Your nonce is more than 5 seconds lesser than the current nonce"
+        401,
+        8,
+        "Your nonce is more than 5 seconds lesser than the current nonce",
     )
     body = json.dumps({"request": ACCOUNTS, "nonce": next_nonce(), "nonceWindow": "yes"}).encode()
     response = await http.post(
@@ -142,7 +151,9 @@ async def test_missing_request_and_nonce(http, owner_key):
         ({"request": ACCOUNTS, "nonce": 2**64}, (401, 6, "Nonce not provided.")),
     ):
         body = json.dumps(fields).encode()
-        response = await http.post(ACCOUNTS, content=body, headers=signed_headers(key, secret, body))
+        response = await http.post(
+            ACCOUNTS, content=body, headers=signed_headers(key, secret, body)
+        )
         assert error(response) == expected
     # The older docs' string nonce is accepted.
     body = json.dumps({"request": ACCOUNTS, "nonce": str(next_nonce())}).encode()
@@ -152,13 +163,16 @@ async def test_missing_request_and_nonce(http, owner_key):
 
 async def test_request_must_be_the_routed_path(http, owner, owner_key):
     # A signature made for a read endpoint cannot be replayed against the payout edit.
-    body = body_bytes("/api/v4/mining/payout-destination",
-                      {"accountName": "rigs", "destination": "external_address",
-                       "address": ADDRESS})
+    body = body_bytes(
+        "/api/v4/mining/payout-destination",
+        {"accountName": "rigs", "destination": "external_address", "address": ADDRESS},
+    )
     headers = signed_headers(owner_key["key"], owner_key["secret"], body)
     response = await http.post(EDIT, content=body, headers=headers)
     assert error(response) == (401, 2, "Unauthorized request.")
-    assert response.json()["errors"] == {"request": ["The request does not match the requested path."]}
+    assert response.json()["errors"] == {
+        "request": ["The request does not match the requested path."]
+    }
     for path in (EDIT + "/", EDIT + "?x=1"):
         body = body_bytes(path, {"accountName": "rigs", "destination": "main_balance"})
         headers = signed_headers(owner_key["key"], owner_key["secret"], body)
@@ -170,22 +184,34 @@ async def test_request_must_be_the_routed_path(http, owner, owner_key):
 async def test_another_owners_account_is_not_found(owner):
     before = await destination(owner, "theirs")
     assert before["code"] == 0
-    response = await owner.post(EDIT, {"accountName": "theirs", "destination": "external_address",
-                                       "address": ADDRESS})
-    assert response.json() == {"code": 0, "message": "Validation failed",
-                               "errors": {"user": ["Mining account not found."]}}
-    for path, field in (("/api/v4/mining/miners/info", "account"),
-                        ("/api/v4/mining/workers/names", "account"),
-                        ("/api/v4/mining/watcher-links/list", "account")):
+    response = await owner.post(
+        EDIT, {"accountName": "theirs", "destination": "external_address", "address": ADDRESS}
+    )
+    assert response.json() == {
+        "code": 0,
+        "message": "Validation failed",
+        "errors": {"user": ["Mining account not found."]},
+    }
+    for path, field in (
+        ("/api/v4/mining/miners/info", "account"),
+        ("/api/v4/mining/workers/names", "account"),
+        ("/api/v4/mining/watcher-links/list", "account"),
+    ):
         response = await owner.post(path, {field: "theirs"})
         assert response.json()["errors"] == {"user": ["Mining pool account 'theirs' not found"]}
     response = await owner.post("/api/v4/mining/hashrate", {"account": "theirs"})
     assert response.json()["errors"] == {"account": ["Account not found"]}
     response = await owner.post("/api/v4/mining/rewards", {"account": "theirs"})
     assert response.status_code == 200 and response.json()["data"] == []
-    response = await owner.post("/api/v4/mining/watcher-links/create", {
-        "accounts": ["rigs", "theirs"], "name": "peek", "permissions": ["dashboard"],
-        "liveUntil": "1h"})
+    response = await owner.post(
+        "/api/v4/mining/watcher-links/create",
+        {
+            "accounts": ["rigs", "theirs"],
+            "name": "peek",
+            "permissions": ["dashboard"],
+            "liveUntil": "1h",
+        },
+    )
     assert response.json()["errors"] == {"user": ["Mining pool account 'theirs' not found"]}
     assert (await owner.post("/api/v4/mining/watcher-links/list", {"account": "rigs"})).json() == {
         "data": []
@@ -257,9 +283,15 @@ async def test_injection_in_names(owner):
         assert response.status_code == 400
         assert response.json()["message"] == "Validation failed"
         assert list(response.json()["errors"]) == ["name"]
-    response = await owner.post("/api/v4/mining/watcher-links/create", {
-        "accounts": ["rigs"], "name": "<img src=x>", "permissions": ["dashboard"],
-        "liveUntil": "1h"})
+    response = await owner.post(
+        "/api/v4/mining/watcher-links/create",
+        {
+            "accounts": ["rigs"],
+            "name": "<img src=x>",
+            "permissions": ["dashboard"],
+            "liveUntil": "1h",
+        },
+    )
     assert response.json()["errors"] == {"name": ["The name format is invalid."]}
     response = await owner.post("/api/v4/mining/rewards", {"account": "' OR 1=1 --"})
     assert response.json()["data"] == []
@@ -280,7 +312,8 @@ async def test_validation_messages(owner):
     for fields in ({"from": 20, "to": 10}, {"from": -1}):
         response = await owner.post("/api/v4/mining/rewards", fields)
         assert (response.status_code, response.json()) == (
-            422, {"code": 422, "message": "Incorrect timestamp"}
+            422,
+            {"code": 422, "message": "Incorrect timestamp"},
         )
 
 
@@ -288,8 +321,9 @@ async def test_scopes_are_enforced(pool, http, owner):
     key, secret = pool.api.context.keys.create("local", ["read"])
     reader = OwnerClient(http, key, secret)
     assert (await reader.post(ACCOUNTS)).status_code == 200
-    response = await reader.post(EDIT, {"accountName": "rigs", "destination": "external_address",
-                                        "address": ADDRESS})
+    response = await reader.post(
+        EDIT, {"accountName": "rigs", "destination": "external_address", "address": ADDRESS}
+    )
     assert error(response) == (403, 4, "You don't have permission to use this endpoint.")
     response = await reader.post(CREATE, {"name": "readers_cannot"})
     assert response.status_code == 403
@@ -302,15 +336,19 @@ async def test_disabled_key(pool, owner):
     pool.api.context.keys.forget(key)
     response = await owner.post(ACCOUNTS)
     assert error(response) == (
-        401, 3, "This action is unauthorized. Enable your key in API settings"
+        401,
+        3,
+        "This action is unauthorized. Enable your key in API settings",
     )
 
 
 @pytest.mark.api_limits(failed_auth=5)
 async def test_failed_authentications_are_throttled_per_ip(http, owner, owner_key):
     body = body_bytes(ACCOUNTS, {})
-    bad = {**signed_headers(owner_key["key"], owner_key["secret"], body),
-           "X-TXC-SIGNATURE": "0" * 128}
+    bad = {
+        **signed_headers(owner_key["key"], owner_key["secret"], body),
+        "X-TXC-SIGNATURE": "0" * 128,
+    }
     for _ in range(5):
         assert (await http.post(ACCOUNTS, content=body, headers=bad)).status_code == 401
     throttled = await http.post(ACCOUNTS, content=body, headers=bad)
@@ -327,8 +365,9 @@ async def test_key_rate_limit_per_endpoint(owner):
     assert int(limited.headers["Retry-After"]) >= 1
     assert limited.json() == {"code": 429, "message": "Rate limit exceeded."}
     # Another endpoint has its own budget, and the refused nonces were not consumed.
-    assert (await owner.post("/api/v4/mining/payout-destination",
-                             {"accountName": "rigs"})).status_code == 200
+    assert (
+        await owner.post("/api/v4/mining/payout-destination", {"accountName": "rigs"})
+    ).status_code == 200
 
 
 async def test_errors_never_carry_a_traceback(http):

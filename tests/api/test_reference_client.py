@@ -6,8 +6,14 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from collections.abc import AsyncIterator
+
+import pytest
+
+from backend.pool import Pool
 
 from . import shapes
+from .conftest import start_pool
 from .shapes import check
 from .test_watchers import token_of
 
@@ -20,6 +26,16 @@ async def wait_for(predicate, within: float = 20.0) -> None:
     while not await predicate():
         assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
         await asyncio.sleep(0.2)
+
+
+@pytest.fixture
+async def pool(tmp_path, database) -> AsyncIterator[Pool]:
+    """The API pool on each database (SQLite, and PostgreSQL where configured)."""
+    pool = await start_pool(database.data_dir, database=database.url)
+    try:
+        yield pool
+    finally:
+        await pool.stop()
 
 
 async def test_every_endpoint_field_by_field(pool, http, owner):
@@ -67,7 +83,8 @@ async def _v4_endpoints(pool, http, owner) -> None:
     taken = await owner.post("/api/v4/mining/accounts/create", {"name": "rig_hall_a"})
     assert taken.status_code == 400
     assert taken.json() == {
-        "code": 0, "message": "Validation failed",
+        "code": 0,
+        "message": "Validation failed",
         "errors": {"name": ["The name has already been taken."]},
     }
     listed = (await owner.post("/api/v4/mining/accounts")).json()
@@ -87,34 +104,51 @@ async def _v4_endpoints(pool, http, owner) -> None:
     assert _sats(reward["totalReward"]) == _sats(reward["reward"]) + _sats(reward["fee"])
     assert (await owner.post("/api/v4/mining/rewards", {"account": "nobody"})).json()["data"] == []
 
-    hashrate = (await owner.post("/api/v4/mining/hashrate", {"account": "rigs", "interval": "5m"}))
+    hashrate = await owner.post("/api/v4/mining/hashrate", {"account": "rigs", "interval": "5m"})
     check(hashrate.json(), shapes.ACCOUNT_HASHRATE)
     points = hashrate.json()["data"]["hashrate"]
     assert len(points) == 14 and float(points[-1]["hashrate"]) > 0
     assert all(re.fullmatch(r"[0-9]+\.[0-9]{2}", p["hashrate"]) for p in points)
 
-    destination = (await owner.post(
-        "/api/v4/mining/payout-destination", {"accountName": "rigs"})).json()
+    destination = (
+        await owner.post("/api/v4/mining/payout-destination", {"accountName": "rigs"})
+    ).json()
     check(destination, shapes.PAYOUT_DESTINATION)
     assert destination == {"payoutDestination": "main_balance", "externalAddress": None}
-    edited = (await owner.post("/api/v4/mining/payout-destination/edit", {
-        "accountName": "rigs", "destination": "external_address", "address": PAYOUT_ADDRESS,
-    })).json()
+    edited = (
+        await owner.post(
+            "/api/v4/mining/payout-destination/edit",
+            {
+                "accountName": "rigs",
+                "destination": "external_address",
+                "address": PAYOUT_ADDRESS,
+            },
+        )
+    ).json()
     assert edited == {"payoutDestination": "external_address", "externalAddress": PAYOUT_ADDRESS}
     for address, key in (
         (None, "miningPool.validation.payoutDestination.btcAddressRequired"),
         ("1BoatSLRfunny", "miningPool.validation.payoutDestination.invalidBtcAddress"),
-        ("bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",  # mainnet: not this pool's network
-         "miningPool.validation.payoutDestination.invalidBtcAddress"),
+        (
+            "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",  # mainnet: not this pool's network
+            "miningPool.validation.payoutDestination.invalidBtcAddress",
+        ),
     ):
         fields = {"accountName": "rigs", "destination": "external_address"}
         if address:
             fields["address"] = address
         refused = (await owner.post("/api/v4/mining/payout-destination/edit", fields)).json()
         assert refused == {"code": 0, "message": "Validation failed", "errors": {"address": [key]}}
-    back = (await owner.post("/api/v4/mining/payout-destination/edit", {
-        "accountName": "rigs", "destination": "main_balance", "address": PAYOUT_ADDRESS,
-    })).json()
+    back = (
+        await owner.post(
+            "/api/v4/mining/payout-destination/edit",
+            {
+                "accountName": "rigs",
+                "destination": "main_balance",
+                "address": PAYOUT_ADDRESS,
+            },
+        )
+    ).json()
     assert back == {"payoutDestination": "main_balance", "externalAddress": None}
 
     info = (await owner.post("/api/v4/mining/miners/info", {"account": "rigs"})).json()
@@ -123,23 +157,36 @@ async def _v4_endpoints(pool, http, owner) -> None:
     assert info["data"]["workers"]["online"] + info["data"]["workers"]["low"] == 2
     assert info["data"]["stratum"][0]["workersCount"] == 2
 
-    names = (await owner.post("/api/v4/mining/workers/names",
-                              {"account": "rigs", "limit": 1, "offset": 1})).json()
+    names = (
+        await owner.post(
+            "/api/v4/mining/workers/names", {"account": "rigs", "limit": 1, "offset": 1}
+        )
+    ).json()
     check(names, shapes.WORKER_NAMES)
     assert names == {"data": {"workers": ["two"]}, "limit": 1, "offset": 1}
 
-    worker = (await owner.post("/api/v4/mining/workers/hashrate",
-                               {"account": "rigs", "worker": "one", "interval": "5m"})).json()
+    worker = (
+        await owner.post(
+            "/api/v4/mining/workers/hashrate",
+            {"account": "rigs", "worker": "one", "interval": "5m"},
+        )
+    ).json()
     check(worker, shapes.WORKER_HASHRATE)
     assert float(worker["data"]["hashrates"][-1]["hashrate"]) > 0  # TH/s, a small number
-    unknown = (await owner.post("/api/v4/mining/workers/hashrate",
-                                {"account": "rigs", "worker": "ghost"})).json()
+    unknown = (
+        await owner.post("/api/v4/mining/workers/hashrate", {"account": "rigs", "worker": "ghost"})
+    ).json()
     assert unknown == {"data": {"hashrates": []}}
 
-    link = await owner.post("/api/v4/mining/watcher-links/create", {
-        "accounts": ["rigs"], "name": "client_view",
-        "permissions": ["dashboard", "rewards", "workers"], "liveUntil": "7d",
-    })
+    link = await owner.post(
+        "/api/v4/mining/watcher-links/create",
+        {
+            "accounts": ["rigs"],
+            "name": "client_view",
+            "permissions": ["dashboard", "rewards", "workers"],
+            "liveUntil": "7d",
+        },
+    )
     assert link.status_code == 201
     check(link.json(), shapes.LINK_CREATED)
     links = (await owner.post("/api/v4/mining/watcher-links/list", {"account": "rigs"})).json()
@@ -147,9 +194,25 @@ async def _v4_endpoints(pool, http, owner) -> None:
     pool.test_token = token_of(link.json()["data"]["link"])
 
     balance = (await owner.post("/api/v4/mining/balance", {"account": "rigs"})).json()
-    check(balance, {"data": {"account": shapes.STR, **{
-        field: shapes.DEC for field in ("available", "immature", "pendingPayout", "totalPaid",
-                                        "totalEarned", "payoutThreshold")}}})
+    check(
+        balance,
+        {
+            "data": {
+                "account": shapes.STR,
+                **{
+                    field: shapes.DEC
+                    for field in (
+                        "available",
+                        "immature",
+                        "pendingPayout",
+                        "totalPaid",
+                        "totalEarned",
+                        "payoutThreshold",
+                    )
+                },
+            }
+        },
+    )
     payouts = (await owner.post("/api/v4/mining/payouts", {"account": "rigs"})).json()
     check(payouts, {"data": [shapes.PAYOUT], "limit": shapes.INT, "offset": shapes.INT})
 
@@ -166,19 +229,23 @@ async def _v1_endpoints(pool, http, owner) -> None:
     rewards = (await http.get(f"{base}/btc/rewards", params=token)).json()
     check(rewards, shapes.DAILY_REWARDS)
     assert len(rewards["rewards"]) == 1
-    series = (await http.get(f"{base}/btc/miner/hashrate",
-                             params={**token, "interval": "5m"})).json()
+    series = (
+        await http.get(f"{base}/btc/miner/hashrate", params={**token, "interval": "5m"})
+    ).json()
     check(series, shapes.MINER_HASHRATE)
     assert series["points"][-1]["activeWorkers"] == 2
     workers = (await http.get(f"{base}/btc/miner/workers", params=token)).json()
     check(workers, shapes.WORKERS)
     assert [w["name"] for w in workers["workers"]] == ["one", "two"]
     assert workers["workers"][0]["userAgent"].startswith("minerconsole-miner/")
-    offline = (await http.get(f"{base}/btc/miner/workers",
-                              params={**token, "status": "offline"})).json()
+    offline = (
+        await http.get(f"{base}/btc/miner/workers", params={**token, "status": "offline"})
+    ).json()
     assert offline["workers"] == [] and offline["totals"] == workers["totals"]
-    check((await http.get(f"{base}/btc/miner/workers/one/hashrate", params=token)).json(),
-          shapes.WORKER_POINTS)
+    check(
+        (await http.get(f"{base}/btc/miner/workers/one/hashrate", params=token)).json(),
+        shapes.WORKER_POINTS,
+    )
     transactions = (await http.get(f"{base}/transactions", params=token)).json()
     check(transactions, shapes.TRANSACTIONS)
     assert transactions["transactions"][0]["type"] == "TX_TYPE_MINING_REWARD"
@@ -214,4 +281,3 @@ async def _events(http, base: str, token: dict) -> None:
 def _sats(text: str) -> int:
     whole, _, frac = text.partition(".")
     return int(whole) * 100_000_000 + int(frac.ljust(8, "0"))
-

@@ -130,12 +130,18 @@ async def test_at_most_three_active_links_per_account(owner):
     links = [await create_link(owner, name=f"view_{i}") for i in range(3)]
     fourth = await owner.post(
         "/api/v4/mining/watcher-links/create",
-        {"accounts": ["spare", "rigs"], "name": "view_3", "permissions": ["dashboard"],
-         "liveUntil": "24h"},
+        {
+            "accounts": ["spare", "rigs"],
+            "name": "view_3",
+            "permissions": ["dashboard"],
+            "liveUntil": "24h",
+        },
     )
     assert fourth.status_code == 400
     assert fourth.json() == {
-        "code": 0, "message": "Validation failed", "errors": {"user": ["Limit exceeded"]}
+        "code": 0,
+        "message": "Validation failed",
+        "errors": {"user": ["Limit exceeded"]},
     }
     # `spare` got no link out of the refused request.
     listed = await owner.post("/api/v4/mining/watcher-links/list", {"account": "spare"})
@@ -200,8 +206,9 @@ async def test_token_never_reaches_the_log(tmp_path, caplog):
         for record in caplog.records
         if record.name.startswith(("minerpool", "uvicorn"))
     ]
-    assert any("/api/v1/accounts/rigs/btc/miner/stats?token=[redacted]" in line
-               for line in server_lines)
+    assert any(
+        "/api/v1/accounts/rigs/btc/miner/stats?token=[redacted]" in line for line in server_lines
+    )
     assert not any(token in line for line in server_lines)
 
 
@@ -215,7 +222,7 @@ async def test_event_stream_ticks_and_ends_on_revocation(http, owner):
         assert stream.headers["content-type"].startswith("text/event-stream")
         lines = stream.aiter_lines()
         assert (await anext(lines)).startswith("retry:")
-        while (line := await asyncio.wait_for(anext(lines), 5)) != "event: hashrate":
+        while await asyncio.wait_for(anext(lines), 5) != "event: hashrate":
             pass
         tick = json.loads((await anext(lines)).removeprefix("data: "))
         assert set(tick) == {"timestamp", "hashrate", "rejectRate", "activeWorkers"}

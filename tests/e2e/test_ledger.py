@@ -3,6 +3,7 @@ status, FPPS days, and a PPLNS block orphaned by a reorganisation with its credi
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 
@@ -201,3 +202,23 @@ async def test_an_orphaned_blocks_pplns_credits_are_reversed(make_pool):
     ]
     assert sum(pool.store.ledger_balances().values()) == 0
     assert chain.block_hash(victim.height) != victim.hash
+
+
+async def test_back_pressure_holds_miners_submits_until_the_database_catches_up(make_pool):
+    """What the recorder does when its queue is full: the listener stops reading, so shares wait
+    in the miners' sockets (not in the pool's memory), and none is lost when reading resumes."""
+    pool = await make_pool(start_difficulty=1e-5, min_difficulty=1e-5, max_difficulty=1e-5)
+    async with miners(pool.stratum_port, [f"{ACCOUNT}.one"], hashrate_limit=60_000) as rigs:
+        await eventually(lambda: rigs[0].stats.accepted >= 3)
+        pool.server.pause_reading()
+        await asyncio.sleep(0.2)  # submits already read finish
+        held = pool.tally.accepted
+        await eventually(lambda: rigs[0].stats.submitted >= rigs[0].stats.accepted + 5)
+        assert pool.tally.accepted == held  # nothing read while paused
+        pool.server.resume_reading()
+        await eventually(lambda: rigs[0].stats.accepted == rigs[0].stats.submitted)
+    assert rigs[0].stats.rejected == 0
+    await pool.recorder.flush()
+    assert pool.store.share_buckets(ACCOUNT, None, 0, 2**40, DAY_BUCKET)[0].accepted == (
+        pool.tally.accepted
+    )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -15,6 +18,8 @@ from backend.mining.shares import (
     RejectReason,
     ShareResult,
     Submission,
+    _share_result,
+    _submission,
     parse_submission,
     validate_share,
 )
@@ -507,6 +512,91 @@ def test_rejected_result_shape() -> None:
     assert result.credited == 0.0
     assert result.header_hash == b"" and result.block is None and result.job is None
     assert not result.is_block
+
+
+def test_fast_builders_make_the_same_frozen_objects() -> None:
+    sub_values = ("w.1", "a", b"\x00\x01", 5, 6, 0x2000)
+    assert [f.name for f in dataclasses.fields(Submission)] == list(Submission.__slots__)
+    assert _submission(*sub_values) == Submission(*sub_values)
+    job = _e2e()[1]
+    result_values = (RejectReason.STALE, 2.0, 3.5, b"\xaa" * 32, True, b"block", job)
+    assert [f.name for f in dataclasses.fields(ShareResult)] == list(ShareResult.__slots__)
+    built = _share_result(*result_values)
+    assert built == ShareResult(*result_values)
+    assert [getattr(built, f.name) for f in dataclasses.fields(ShareResult)] == list(result_values)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        built.difficulty = 9.0  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        _submission(*sub_values).nonce = 1  # type: ignore[misc]
+
+
+_REFERENCE_HEX = re.compile(r"[0-9a-fA-F]+", re.ASCII)
+_REFERENCE_U32 = re.compile(r"[0-9a-fA-F]{1,8}", re.ASCII)
+
+
+def _reference_parse(params: object, size: int) -> Submission | RejectReason:
+    # The rules of parse_submission written out plainly, one check after another.
+    if not isinstance(params, list | tuple) or len(params) not in (5, 6):
+        return RejectReason.MALFORMED
+    if not all(type(p) is str for p in params):
+        return RejectReason.MALFORMED
+    worker, job_id, extranonce2, ntime, nonce = params[:5]
+    if not _REFERENCE_HEX.fullmatch(extranonce2):
+        return RejectReason.MALFORMED
+    if len(extranonce2) != 2 * size:
+        return RejectReason.BAD_EXTRANONCE2
+    if not _REFERENCE_U32.fullmatch(ntime) or not _REFERENCE_U32.fullmatch(nonce):
+        return RejectReason.MALFORMED
+    version = params[5] if len(params) == 6 else None
+    if version is not None and not _REFERENCE_U32.fullmatch(version):
+        return RejectReason.MALFORMED
+    return Submission(
+        worker,
+        job_id,
+        bytes.fromhex(extranonce2),
+        int(ntime, 16),
+        int(nonce, 16),
+        None if version is None else int(version, 16),
+    )
+
+
+_HEXISH = st.text(
+    st.sampled_from("0123456789abcdefABCDEF") | st.sampled_from(" \n\t+-_xXgz\u0660\uff10"),
+    max_size=18,
+)
+_FIELD = st.one_of(
+    _HEXISH, _HEXISH, _HEXISH, st.integers(), st.none(), st.binary(max_size=4), st.just(True)
+)
+
+
+@settings(max_examples=1000)
+@given(
+    fields=st.lists(_FIELD, max_size=8),
+    as_tuple=st.booleans(),
+    size=st.integers(min_value=1, max_value=8),
+)
+def test_parse_matches_the_plain_reference(fields: list[object], as_tuple: bool, size: int) -> None:
+    params = tuple(fields) if as_tuple else fields
+    assert parse_submission(params, size) == _reference_parse(params, size)
+
+
+@settings(max_examples=300)
+@given(
+    extranonce2=st.binary(min_size=1, max_size=8),
+    size=st.integers(min_value=1, max_value=8),
+    ntime=st.integers(min_value=0, max_value=0xFFFFFFFF),
+    nonce=st.integers(min_value=0, max_value=0xFFFFFFFF),
+    version=st.one_of(st.none(), st.integers(min_value=0, max_value=0xFFFFFFFF)),
+)
+def test_well_formed_submits_parse_like_the_reference(
+    extranonce2: bytes, size: int, ntime: int, nonce: int, version: int | None
+) -> None:
+    params: list[object] = ["w", "j", extranonce2.hex(), f"{ntime:x}", f"{nonce:08X}"]
+    if version is not None:
+        params.append(f"{version:08x}")
+    expected = _reference_parse(params, size)
+    assert parse_submission(params, size) == expected
+    assert isinstance(expected, Submission) == (len(extranonce2) == size)
 
 
 # --- properties -------------------------------------------------------------------------------

@@ -296,3 +296,51 @@ def test_young_connection_estimate_is_unbiased() -> None:
     for i in range(1, 601):
         vardiff.record(i * 0.05, 1.0)
     assert vardiff.rate(30.0) == pytest.approx(20.0, rel=0.01)
+
+
+# --- pinned difficulty (minimum == maximum) ---------------------------------------------------
+
+
+def test_pinned_difficulty_never_changes_but_the_rate_is_still_tracked() -> None:
+    settings = VardiffSettings(minimum=1e-10, maximum=1e-10, retarget_interval=1.0)
+    vardiff = Vardiff(settings, start=5, now=0)
+    assert vardiff.current == 1e-10
+    assert vardiff.set_floor(1e9) is None
+    for i in range(1, 2001):
+        assert vardiff.record(i * 0.05, 1e-10) is None  # 2e-9 diff/s against 1e-11 wanted
+    assert vardiff.idle(1000.0) is None
+    assert vardiff.current == 1e-10
+    assert vardiff.rate(100.0) == pytest.approx(20 * 1e-10, rel=0.01)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([0.0, 0.0, 1e-3, 0.5, 7.0, 400.0, -2.0]),
+            st.floats(min_value=1e-10, max_value=1e6),
+        ),
+        min_size=1,
+        max_size=60,
+    ),
+    st.booleans(),
+)
+def test_rate_is_the_decayed_sum_of_the_shares(
+    shares: list[tuple[float, float]], pinned: bool
+) -> None:
+    # Shares in one batch share a timestamp, and a clock may step back: the running sum must
+    # still equal the decayed sum written out share by share.
+    maximum = 1e-10 if pinned else 1e15
+    settings = VardiffSettings(minimum=1e-10, maximum=maximum, retarget_interval=1e9)
+    vardiff = Vardiff(settings, start=1e-10, now=0.0)
+    now = latest = 0.0
+    seen: list[tuple[float, float]] = []
+    for step, difficulty in shares:
+        now += step
+        assert vardiff.record(now, difficulty) is None
+        latest = max(latest, now)
+        seen.append((latest, difficulty))
+    end = latest + 1.0
+    window = settings.window
+    expected = sum(d * math.exp(-(end - at) / window) for at, d in seen)
+    expected /= window * -math.expm1(-end / window)
+    assert vardiff.rate(end) == pytest.approx(expected, rel=1e-9)

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from backend.api import readmodel, v1_views
+from backend.api.context import ApiContext
 from backend.api.routes.v1_common import (
     READ_ERRORS,
     READ_SECURITY,
@@ -21,12 +22,11 @@ from backend.api.routes.v1_common import (
     LimitQuery,
     OffsetQuery,
     StatusQuery,
-    ToQuery,
     Token,
+    ToQuery,
     json_bytes,
     open_account,
 )
-from backend.api.context import ApiContext
 from backend.api.routing import json_response
 from backend.api.schemas import (
     Blocks,

@@ -7,13 +7,13 @@ is 404. Calls are limited per IP with a watcher token's budget (100 a minute, 10
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request
 
 from backend.api.context import ApiContext
 from backend.api.errors import v1_rate_limited, v1_status
+from backend.api.ownership import find_account
 from backend.api.ratelimit import retry_after
 from backend.api.routes.v1_accounts import account_routes
 from backend.api.routing import client_ip, context
@@ -37,7 +37,7 @@ async def open_anonymous(
     waited = ctx.token_budgets.take(("ip", client_ip(request)))
     if waited:
         raise v1_rate_limited(retry_after(waited))
-    found = await asyncio.to_thread(ctx.accounts.lookup, account)
+    found = await find_account(ctx, account)
     if found is None or not found.anonymous:
         raise v1_status(404, "account.not_found", NOT_MINED)
     return ctx

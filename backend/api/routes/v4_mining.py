@@ -79,9 +79,7 @@ async def rewards(ctx: ApiContext, call: SignedCall, body: RewardsRequest) -> Re
         return merged[body.offset : window_size]
 
     page = await asyncio.to_thread(read)
-    return RewardsPage(
-        offset=body.offset, limit=body.limit, data=[mining_reward(r) for r in page]
-    )
+    return RewardsPage(offset=body.offset, limit=body.limit, data=[mining_reward(r) for r in page])
 
 
 @signed_route(
@@ -101,7 +99,7 @@ async def hashrate(ctx: ApiContext, call: SignedCall, body: HashrateRequest) -> 
         span = window(body.from_, body.to, body.interval, ctx.now())
     except BadWindow:
         raise incorrect_timestamp() from None
-    series = await readmodel.series(ctx, body.account, None, span)
+    series = await readmodel.series(ctx, body.account, None, span, shared=body.from_ is None)
     return AccountHashrate(
         data=AccountHashrateData(
             account=body.account,

@@ -109,7 +109,7 @@ async def worker_hashrate(
     table = await readmodel.workers(ctx, body.account)
     if body.worker not in {row.name for row in table.workers}:
         return WorkerHashrate(data=WorkerHashrateData(hashrates=[]))
-    series = await readmodel.series(ctx, body.account, body.worker, span)
+    series = await readmodel.series(ctx, body.account, body.worker, span, shared=body.from_ is None)
     return WorkerHashrate(
         data=WorkerHashrateData(
             hashrates=[
