@@ -133,9 +133,10 @@ class PoolSettings(BaseModel):
     """Recorder, block tracker, close and payout tunables (`[ledger]` table in TOML, JSON in
     `MINERPOOL_LEDGER`). Defaults: `backend/ledger/settings.py`."""
 
-    @field_validator("ledger", mode="before")
+    @field_validator("ledger", "limits", "api_limits", mode="before")
     @classmethod
-    def _parse_ledger(cls, value: object) -> object:
+    def _parse_table(cls, value: object) -> object:
+        # From the environment a table arrives as JSON text (`MINERPOOL_LIMITS='{...}'`).
         if isinstance(value, str):
             try:
                 return json.loads(value)
@@ -161,16 +162,6 @@ class PoolSettings(BaseModel):
     limits: dict[str, float] = Field(default_factory=dict)
     """Overrides of the Stratum listener's limits by field name (`[limits]` table in TOML, JSON in
     `MINERPOOL_LIMITS`), e.g. `max_line_bytes = 8192`. Defaults: `backend/stratum/limits.py`."""
-
-    @field_validator("limits", mode="before")
-    @classmethod
-    def _parse_limits(cls, value: object) -> object:
-        if isinstance(value, str):
-            try:
-                return json.loads(value)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"not JSON: {exc.msg}") from None
-        return value
 
     @field_validator("limits")
     @classmethod
@@ -208,16 +199,6 @@ class PoolSettings(BaseModel):
     api_secret_key: Path | None = None
     """File holding the key that seals API secrets at rest. Unset: `api-secret.key` in the data
     directory. Several API processes on one database must share it."""
-
-    @field_validator("api_limits", mode="before")
-    @classmethod
-    def _parse_api_limits(cls, value: object) -> object:
-        if isinstance(value, str):
-            try:
-                return json.loads(value)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"not JSON: {exc.msg}") from None
-        return value
 
     @field_validator("api_limits")
     @classmethod

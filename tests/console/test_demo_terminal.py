@@ -46,17 +46,17 @@ def minerconsole_command() -> list[str]:
 
 
 class Terminal:
-    """A private tmux server (its own socket, no user config) with one pane running a shell
+    """A private tmux server (its own socket file, no user config) with one pane running a shell
     command. The pane stays after the command ends, so its last screen can still be read."""
 
-    def __init__(self, tmux: str, socket: str, env: dict[str, str]) -> None:
+    def __init__(self, tmux: str, socket: Path, env: dict[str, str]) -> None:
         self.tmux = tmux
         self.socket = socket
         self.env = env
 
     def run(self, *args: str) -> str:
         result = subprocess.run(
-            [self.tmux, "-L", self.socket, "-f", os.devnull, *args],
+            [self.tmux, "-S", str(self.socket), "-f", os.devnull, *args],
             capture_output=True,
             text=True,
             env=self.env,
@@ -83,7 +83,7 @@ class Terminal:
 
     def close(self) -> None:
         subprocess.run(
-            [self.tmux, "-L", self.socket, "kill-server"], capture_output=True, env=self.env
+            [self.tmux, "-S", str(self.socket), "kill-server"], capture_output=True, env=self.env
         )
 
 
@@ -152,7 +152,7 @@ def test_minerconsole_demo_in_a_real_terminal(tmp_path):
     # As typed at a prompt; the shell then notes how the console exited (tmux's own record of
     # a pane's exit status is not reliable).
     command = shlex.join([*minerconsole_command(), "demo"])
-    terminal = Terminal(tmux, f"minerconsole-test-{os.getpid()}", env)
+    terminal = Terminal(tmux, tmp_path / "tmux.sock", env)
     shell = terminal.start(f"{command}; echo $? > {shlex.quote(str(status))}")
     consoles: set[int] = set()
     started: set[int] = set()
