@@ -75,8 +75,11 @@ _U32_HEX = re.compile(r"[0-9a-fA-F]{1,8}", re.ASCII).fullmatch
 
 @lru_cache(maxsize=8)
 def _extranonce2_hex(size: int) -> Callable[[str], re.Match[str] | None]:
-    # Exactly 2 * size hex digits in one fullmatch; connections share one or two sizes.
-    return re.compile(rf"[0-9a-fA-F]{{{2 * size}}}", re.ASCII).fullmatch
+    # Exactly 2 * size hex digits in one fullmatch; connections share one or two sizes. Below
+    # size 1 (no real connection has one) nothing matches, as in the rule (at least one digit);
+    # "{-2}" would not even be a quantifier but literal text.
+    digits = 2 * size if size >= 1 else 0
+    return re.compile(rf"[0-9a-fA-F]{{{digits}}}" if digits else "(?!)", re.ASCII).fullmatch
 
 
 def parse_submission(params: object, extranonce2_size: int) -> Submission | RejectReason:

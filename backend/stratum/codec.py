@@ -288,6 +288,8 @@ def encode_result(msg_id: int | str | None, result: Any) -> bytes:
     """The response line ``{"id":…,"result":…,"error":null}``."""
     if result is True:
         # The accepted-share reply: the hottest line the pool writes, so skip the serializer.
+        if type(msg_id) is int:
+            return b'{"id":%d,"result":true,"error":null}\n' % msg_id
         return b'{"id":%s,"result":true,"error":null}\n' % _id_text(msg_id).encode()
     return f'{{"id":{_id_text(msg_id)},"result":{_dumps(result)},"error":null}}\n'.encode()
 

@@ -560,6 +560,13 @@ def _reference_parse(params: object, size: int) -> Submission | RejectReason:
     )
 
 
+@pytest.mark.parametrize("size", [-1, 0, 1])
+@pytest.mark.parametrize("extranonce2", ["", "ab", "a{-2}", "0"])
+def test_parse_at_degenerate_sizes_matches_the_reference(size: int, extranonce2: str) -> None:
+    params = ["w", "j", extranonce2, "1", "2"]
+    assert parse_submission(params, size) == _reference_parse(params, size)
+
+
 _HEXISH = st.text(
     st.sampled_from("0123456789abcdefABCDEF") | st.sampled_from(" \n\t+-_xXgz\u0660\uff10"),
     max_size=18,
@@ -573,7 +580,7 @@ _FIELD = st.one_of(
 @given(
     fields=st.lists(_FIELD, max_size=8),
     as_tuple=st.booleans(),
-    size=st.integers(min_value=1, max_value=8),
+    size=st.integers(min_value=-1, max_value=8),
 )
 def test_parse_matches_the_plain_reference(fields: list[object], as_tuple: bool, size: int) -> None:
     params = tuple(fields) if as_tuple else fields
