@@ -28,6 +28,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from backend.bench.output import run_and_report
 from backend.bench.process import (
     BenchError,
     Child,
@@ -254,8 +255,6 @@ def render(results: dict[str, Any]) -> str:
 def main(argv: list[str]) -> int:
     """`minerpool bench api [options]`; returns the exit code."""
     import argparse
-    import json
-    import sys
 
     defaults = ApiBenchOptions()
     parser = argparse.ArgumentParser(prog="minerpool bench api", description=__doc__.split("\n")[0])
@@ -310,15 +309,4 @@ def main(argv: list[str]) -> int:
         load_processes=args.load_processes,
         timeout=args.timeout,
     )
-    try:
-        results = ApiBench(options).run()
-    except BenchError as exc:
-        print(f"minerpool bench: {exc}", file=sys.stderr)
-        return 1
-    report = render(results)
-    if args.json:
-        print(report, file=sys.stderr)
-        print(json.dumps(results, indent=2))
-    else:
-        print(report)
-    return 0
+    return run_and_report(ApiBench(options).run, render, args.json)

@@ -12,10 +12,10 @@ output carries one JSON document and the human-readable report goes to standard 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
-from backend.bench.process import BenchError, raise_fd_limit
+from backend.bench.output import run_and_report
+from backend.bench.process import raise_fd_limit
 from backend.bench.report import render
 from backend.bench.stratum import BenchOptions, StratumBench
 
@@ -169,15 +169,4 @@ def main(argv: list[str]) -> int:
             file=sys.stderr,
         )
         return 2
-    try:
-        results = StratumBench(options).run()
-    except BenchError as exc:
-        print(f"minerpool bench: {exc}", file=sys.stderr)
-        return 1
-    report = render(results)
-    if args.json:
-        print(report, file=sys.stderr)
-        print(json.dumps(results, indent=2))
-    else:
-        print(report)
-    return 0
+    return run_and_report(StratumBench(options).run, render, args.json)

@@ -8,7 +8,8 @@ confirmation and release each move the reservation on and update the rewards it 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from backend.ledger.payouts import (
     Payout,
@@ -133,41 +134,59 @@ class PayoutTables:
     def confirm_payout(self, payout_id: str, time: int) -> Payout:
         """The payout confirmed: the reservation becomes paid and the rewards it carried are
         successful, with its txid and time."""
-        with self._write() as tx:
-            tx.lock(LEDGER_LOCK)
-            payout = _locked_payout(tx, payout_id)
-            if payout.state is PayoutState.CONFIRMED:
-                return payout
-            payout = payout.confirmed(time)
-            self._post(tx, confirm_posting(payout, time))
-            tx.execute(
-                "UPDATE payouts SET state = ?, finished_at = ? WHERE id = ?",
-                (payout.state.value, time, payout_id),
-            )
+
+        def rewards_paid(tx: Tx, payout: Payout) -> None:
             tx.execute(
                 "UPDATE daily_rewards SET status = ?, payout_txid = ?, payout_time = ? "
                 "WHERE payout_id = ?",
                 (RewardStatus.SUCCESSFUL.value, payout.txid, time, payout_id),
             )
-        return payout
+
+        return self._finish_payout(
+            payout_id, time, PayoutState.CONFIRMED, Payout.confirmed, confirm_posting, rewards_paid
+        )
 
     def release_payout(self, payout_id: str, time: int) -> Payout:
         """The payout provably never left: the reservation returns to the balance and its
         rewards wait for the next payout. Only on ``reconcile``'s RELEASE."""
+
+        def rewards_unassigned(tx: Tx, payout: Payout) -> None:
+            tx.execute(
+                "UPDATE daily_rewards SET payout_id = NULL WHERE payout_id = ?", (payout_id,)
+            )
+
+        return self._finish_payout(
+            payout_id,
+            time,
+            PayoutState.RELEASED,
+            Payout.released,
+            release_posting,
+            rewards_unassigned,
+        )
+
+    def _finish_payout(
+        self,
+        payout_id: str,
+        time: int,
+        final: PayoutState,
+        transition: Callable[[Payout, int], Payout],
+        posting: Callable[[Payout, int], Any],
+        rewards: Callable[[Tx, Payout], None],
+    ) -> Payout:
+        """Move a payout to its `final` state once: journal posting, payout row and the rewards
+        it carried change in one transaction; repeating the call changes nothing."""
         with self._write() as tx:
             tx.lock(LEDGER_LOCK)
             payout = _locked_payout(tx, payout_id)
-            if payout.state is PayoutState.RELEASED:
+            if payout.state is final:
                 return payout
-            payout = payout.released(time)
-            self._post(tx, release_posting(payout, time))
+            payout = transition(payout, time)
+            self._post(tx, posting(payout, time))
             tx.execute(
                 "UPDATE payouts SET state = ?, finished_at = ? WHERE id = ?",
                 (payout.state.value, time, payout_id),
             )
-            tx.execute(
-                "UPDATE daily_rewards SET payout_id = NULL WHERE payout_id = ?", (payout_id,)
-            )
+            rewards(tx, payout)
         return payout
 
 
